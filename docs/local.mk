@@ -1,0 +1,3 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+dist_man_MANS += docs/myna-vcard.1
+dist_doc_DATA += docs/testing.md docs/card-emulation.md

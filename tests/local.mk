@@ -1,0 +1,51 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# Test layers (docs/testing.md):
+#   unit/         cmocka tests of pure code, in-process virtual card
+#   fuzz/         libFuzzer targets; their corpora replay here
+#   integration/  real pcscd + vsmartcard-vpcd + myna-vcard, and OpenSC as
+#                 an independent client; each script starts and ends its own
+#                 private pcscd (tests/harness/lib.sh)
+
+AM_TESTS_ENVIRONMENT = \
+	top_builddir='$(abs_top_builddir)'; export top_builddir; \
+	top_srcdir='$(abs_top_srcdir)'; export top_srcdir; \
+	MYNA_VCARD='$(abs_top_builddir)/tools/myna-vcard'; export MYNA_VCARD;
+
+VCARD_TEST_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(CMOCKA_CFLAGS) \
+	-I$(top_srcdir)/tools/vcard -I$(top_srcdir)/tests/unit
+VCARD_TEST_LIBS = tools/vcard/libvcard.la $(CRYPTO_LIBS) $(CMOCKA_LIBS)
+
+check_PROGRAMS += tests/unit/test-vcard-apdu tests/unit/test-vcard-card \
+	tests/unit/pki-check tests/fuzz/replay-vcard
+tests_unit_test_vcard_apdu_SOURCES = tests/unit/test-vcard-apdu.c
+tests_unit_test_vcard_apdu_CFLAGS = $(VCARD_TEST_CFLAGS)
+tests_unit_test_vcard_apdu_LDADD = $(VCARD_TEST_LIBS)
+tests_unit_test_vcard_card_SOURCES = tests/unit/test-vcard-card.c \
+	tests/unit/vcard-fixture.c tests/unit/vcard-fixture.h
+tests_unit_test_vcard_card_CFLAGS = $(VCARD_TEST_CFLAGS)
+tests_unit_test_vcard_card_LDADD = $(VCARD_TEST_LIBS)
+tests_unit_pki_check_SOURCES = tests/unit/pki-check.c
+tests_unit_pki_check_CFLAGS = $(VCARD_TEST_CFLAGS)
+tests_unit_pki_check_LDADD = $(VCARD_TEST_LIBS)
+tests_fuzz_replay_vcard_SOURCES = tests/fuzz/fuzz-vcard-apdu.c \
+	tests/fuzz/replay.c tests/unit/vcard-fixture.c
+tests_fuzz_replay_vcard_CFLAGS = $(VCARD_TEST_CFLAGS)
+tests_fuzz_replay_vcard_LDADD = $(VCARD_TEST_LIBS)
+
+dist_check_SCRIPTS += tests/fuzz/replay-vcard.sh \
+	tests/integration/apdu-conformance.sh \
+	tests/integration/lockout.sh \
+	tests/integration/opensc-crosscheck.sh \
+	tests/integration/faults.sh
+EXTRA_DIST += tests/harness/lib.sh tests/summary.sh tests/fuzz/corpus
+
+TESTS += tests/unit/test-vcard-apdu tests/unit/test-vcard-card \
+	tests/unit/pki-check tests/fuzz/replay-vcard.sh \
+	tests/integration/apdu-conformance.sh \
+	tests/integration/lockout.sh \
+	tests/integration/opensc-crosscheck.sh \
+	tests/integration/faults.sh
+
+# Integration tests each start a pcscd: give them a little time, fail
+# instead of hanging forever.
