@@ -84,10 +84,8 @@ HARNESS_NVCARD=0
 # ---------------------------------------------------------------------------
 
 diag() {
-    local line
-    for line in "$@"; do
-        printf '# %s\n' "$line"
-    done
+    [ $# -gt 0 ] || return 0
+    printf '%s\n' "$@" | sed 's/^/# /'
 }
 
 # diag_file FILE [LINES]: show the tail of a log file as diagnostics.
@@ -204,6 +202,7 @@ harness_opensc_module() {
 # harness_require [TOOL...]: everything the pcscd + myna-vcard setup needs,
 # plus the extra tools named by the test.  Also proves that a private mount
 # namespace can hide /run/pcscd (root, or an unprivileged user namespace).
+# shellcheck disable=SC2120  # the arguments are optional
 harness_require() {
     local t why probe rc
     HARNESS_PCSCD=$(harness__find_pcscd) ||
@@ -488,17 +487,18 @@ harness__parse_opensc_tool() {
 # transmission error, malformed APDU) the missing lines read "ERR <reason>"
 # and the status is 1.
 apdu() {
-    local args=() a out err n_out n_want i reason
+    local args=() hexes=() a out err n_out n_want i reason
     for a in "$@"; do
         a=${a//[[:space:]]/}
         args+=(-s "${a^^}")
+        hexes+=("${a^^}")
     done
     err=$HARNESS_DIR/apdu.err
     out=$(LC_ALL=C timeout "$HARNESS_APDU_TIMEOUT" opensc-tool -c default \
         -r "$HARNESS_READER" "${args[@]}" 2>"$err")
     {
         printf '$ opensc-tool -c default -r %s' "$HARNESS_READER"
-        printf ' -s %s' "$@"
+        printf ' -s %s' "${hexes[@]}"
         printf '\n%s\n' "$out"
         cat "$err"
     } | sed -E 's/^(.{400}).*/\1.../' >>"$HARNESS_DIR/apdu.log"
@@ -557,6 +557,25 @@ read_ef() {
         data=${data:0:$total}
     fi
     printf '%s\n' "$data"
+}
+
+# verify_apdu PIN: VERIFY (00 20 00 80) of the current key EF with PIN in
+# ASCII; change_apdu NEW: CHANGE REFERENCE DATA (00 24 01 80).
+verify_apdu() { printf '00200080%02X%s\n' "${#1}" "$(hex_of_ascii "$1")"; }
+change_apdu() { printf '00240180%02X%s\n' "${#1}" "$(hex_of_ascii "$1")"; }
+
+# harness_atr: the card's ATR as upper-case hex, as `opensc-tool -a' shows it
+# (this connects through the normal driver matching).
+harness_atr() {
+    timeout "$HARNESS_APDU_TIMEOUT" opensc-tool -r "$HARNESS_READER" -a 2>&1 |
+        tr -d ':[:space:]' | tr a-f A-F
+    echo
+}
+
+# harness_sleep SECONDS: a sleep that a trapped signal interrupts at once.
+harness_sleep() {
+    sleep "$1" &
+    wait "$!"
 }
 
 # Conversions.
