@@ -62,23 +62,48 @@ check_response(const struct vcard *card, const uint8_t *apdu, size_t len,
     }
 }
 
+/* Trace into a buffer of a size chosen by the input (0..TRACE_MAX), with
+ * a guard byte after it: the line must end within cap, nothing after. */
+#define TRACE_MAX 96
+
+static void
+trace(int response, size_t cap, const uint8_t *apdu, size_t len,
+      const uint8_t *bytes, size_t n)
+{
+    char line[TRACE_MAX + 1];
+
+    memset(line, 0x7E, sizeof(line));
+    if (response)
+        vcard_trace_response(line, cap, bytes, n);
+    else
+        vcard_trace_command(line, cap, bytes, n);
+    if (line[cap] != 0x7E)
+        fail("trace wrote past its buffer", apdu, len);
+    if (cap > 0 && strnlen(line, cap) >= cap)
+        fail("trace line not terminated", apdu, len);
+    /* VERIFY / CHANGE REFERENCE DATA: "> " + the 4-byte header, then
+     * " **": no byte of the PIN (§5, trace.h). */
+    if (!response && cap == TRACE_MAX && len > 5 &&
+        (apdu[1] == 0x20 || apdu[1] == 0x24) &&
+        strncmp(line + 10, " **", 3) != 0)
+        fail("PIN shown in the trace", apdu, len);
+}
+
 static void
 one_apdu(struct vcard *card, const uint8_t *apdu, size_t len)
 {
     uint8_t resp[VCARD_RESP_MAX];
-    char line[128];
     struct vcard_apdu a;
-    size_t n;
+    size_t n, cap;
 
     (void)vcard_apdu_parse(apdu, len, &a);
-    vcard_trace_command(line, sizeof(line), apdu, len);
-    if (strnlen(line, sizeof(line)) >= sizeof(line))
-        fail("trace line not terminated", apdu, len);
+    cap = len > 0 ? (len + apdu[len - 1]) % (TRACE_MAX + 1) : TRACE_MAX;
+    trace(0, cap, apdu, len, apdu, len);
+    trace(0, TRACE_MAX, apdu, len, apdu, len);
     n = vcard_process(card, apdu, len, resp);
     check_response(card, apdu, len, resp, n);
-    vcard_trace_response(line, sizeof(line), resp, n);
-    if (strnlen(line, sizeof(line)) >= sizeof(line))
-        fail("trace line not terminated", apdu, len);
+    trace(1, cap, apdu, len, resp, n);
+    trace(1, TRACE_MAX, apdu, len, resp, n);
 }
 
 static void

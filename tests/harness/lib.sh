@@ -35,9 +35,11 @@
 #  * On disconnect OpenSC leaves the card as it is (SCARD_LEAVE_CARD): there
 #    is no reset between two invocations, so the card's security state (a
 #    verified PIN, the current DF/EF) carries over to the next invocation.
-#  * But pcscd powers an idle card off after a few seconds and on again at
-#    the next connect; vpcd passes both to the virtual card, which must treat
-#    them as a reset (security state and current DF cleared).
+#    (Checked: VERIFY of 001B in one call, READ of 0001 in the next -> 3082.)
+#  * But pcscd powers a card off once no client has used it for about a
+#    second (measured with pcscd 1.9.9) and on again at the next connect;
+#    vpcd passes both to the virtual card, which treats them as a reset
+#    (security state and current DF cleared: SELECT 0001 -> 6A82).
 #  So a test must not rely on state across invocations in either direction:
 #  keep APDUs that depend on each other in ONE apdu call, and start such a
 #  call with the SELECTs it needs.  harness_reset_card forces a cold reset.

@@ -125,7 +125,12 @@ check_eq "row 12: openssl pkeyutl -verifyrecover (auth cert) gives back the Dige
     "$DI" "$rec"
 expect_sw "row 14: empty VERIFY after a successful one still answers 63Cx" 63C3 "${R[10]:-}"
 expect_sw "row 14: the PIN stays verified across SELECT, READ, SIGN, empty VERIFY" 9000 "${R[12]:-}"
-check_eq "§6: signatures are deterministic (PKCS#1 v1.5)" "$sig" "$(data_of "${R[12]:-}")"
+if [ "${#sig}" -eq 512 ] && [ "$sig" = "$(data_of "${R[12]:-}")" ]; then
+    pass "§6: signatures are deterministic (PKCS#1 v1.5)"
+else
+    fail "§6: signatures are deterministic (PKCS#1 v1.5)" \
+        "first: ${sig:-none}" "again: ${R[12]:-none}"
+fi
 expect_sw "row 13: COMPUTE SIGNATURE with P1=06" 6A86 "${R[13]:-}"
 expect_sw "§7: the auth PIN does not open the sign key 001A" 6982 "${R[15]:-}"
 
@@ -137,6 +142,17 @@ rec=$(openssl pkeyutl -verifyrecover -pubin -inkey "$W/sign.pub" \
     -pkeyopt rsa_padding_mode:pkcs1 -in "$W/sig2.bin" 2>/dev/null |
     od -An -v -tx1 | tr -d ' \n' | tr a-f A-F)
 check_eq "row 12: the sign key's signature verifies against the sign cert" "$DI" "$rec"
+
+# row 12: the input is 1 to 245 bytes (256 - 11 bytes of PKCS#1 padding)
+in245=$(printf 'AB%.0s' $(seq 1 245))
+mapfile -t R < <(apdu "$SELECT_JPKI" 00A4020C020018 "$AUTH_VERIFY" \
+    00A4020C020017 "$(sign_apdu "$in245")" "$(sign_apdu "${in245}AB")")
+expect_sw "row 12: COMPUTE SIGNATURE over 245 bytes" 9000 "${R[4]:-}"
+case ${R[5]:-} in
+6700 | 6985) pass "row 12: COMPUTE SIGNATURE over 246 bytes is refused -> ${R[5]}" ;;
+*) fail "row 12: COMPUTE SIGNATURE over 246 bytes is refused" \
+    "expected 6700 or 6985, got: ${R[5]:-no response}" ;;
+esac
 
 # ------------------------------------------------- row 15: INS and CLA
 mapfile -t R < <(apdu "$SELECT_JPKI" 005A0000 "01A4040C0A$JPKI_AID" \

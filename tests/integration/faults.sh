@@ -49,10 +49,17 @@ diag "reader list after the removal:" "$(harness_readers)"
 harness_stop_vcard
 
 # -------------------------------- --fault-drop-after + --reinsert-after-ms
-harness_start_vcard "$CARD" --fault-drop-after 2 --reinsert-after-ms 500
+# pcscd notices a removal only at its next poll of the reader, so the card
+# stays out long enough (1.5 s) for the empty reader to be seen.
+harness_start_vcard "$CARD" --fault-drop-after 2 --reinsert-after-ms 1500
 mapfile -t R < <(apdu "$SELECT_JPKI" 00A4020C020006 00B0000004)
 expect_sw "--fault-drop-after 2: APDU 2 answered" 9000 "${R[1]:-}"
 check_match "--fault-drop-after 2: APDU 3 is left unanswered" "ERR*" "${R[2]:-}"
+if harness_wait_card_gone 10; then
+    pass "--fault-drop-after 2: the reader shows no card"
+else
+    fail "--fault-drop-after 2: the reader shows no card" "$(harness_readers)"
+fi
 present=no
 for _ in $(seq 1 100); do
     if harness_card_present "$HARNESS_READER"; then
@@ -61,7 +68,7 @@ for _ in $(seq 1 100); do
     fi
     sleep 0.1
 done
-check_eq "--reinsert-after-ms 500: the card comes back" yes "$present"
+check_eq "--reinsert-after-ms 1500: the card comes back" yes "$present"
 mapfile -t R < <(apdu "$SELECT_JPKI" 00A4020C020008 00B0000000)
 check_eq "after reinsertion the card answers normally (EF 0008)" \
     "9000 8F8F00" "${R[2]:-}"

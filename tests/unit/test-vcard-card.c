@@ -267,9 +267,9 @@ test_select_partial_aid(void **state)
     expect_sw(card, "00A4040C05D392F00026", SW_OK);
     assert_string_equal(card->apps[card->cur_app].name, "jpki");
     expect_sw(card, SEL_EF("0006"), SW_OK);
-    /* The first application whose DF name starts so (§2.2). */
+    /* An application whose DF name starts so (§2.2). */
     expect_sw(card, "00A4040C03D39210", SW_OK);
-    assert_string_equal(card->apps[card->cur_app].name, "text");
+    assert_memory_equal(card->apps[card->cur_app].aid, "\xD3\x92\x10", 3);
     expect_sw(card, "00A4040C03D39211", SW_FILE_NOT_FOUND);
 }
 
@@ -711,12 +711,13 @@ test_change_pin_too_long(void **state)
 {
     struct vcard *card = card_of(state);
 
-    /* A 17-character sign password is a bad format like a 5-character
-     * one (§5.1: 6-16 characters). */
+    /* A 17-byte value exceeds the 1-16 byte data field of the key
+     * commands (JICSAP 6.4.9(3)): wrong length, before any format check
+     * (docs/card-emulation.md, row 11). */
     expect_sw(card, SEL_JPKI, SW_OK);
     login_sign(card);
     expect_sw(card, "00240180114142434445464748313233343536373839",
-              SW_WRONG_DATA);
+              SW_WRONG_LENGTH);
     expect_sw(card, SEL_JPKI, SW_OK);
     login_sign(card);
 }
@@ -1087,6 +1088,9 @@ test_cla(void **state)
     expect_sw(card, "03A4040C0A" AID_JPKI, SW_CHANNEL_NOT_SUPPORTED);
     expect_sw(card, SEL_JPKI, SW_OK);
     expect_sw(card, "01B0000000", SW_CHANNEL_NOT_SUPPORTED);
+    /* Further interindustry class: channels 4-19. */
+    expect_sw(card, "40A4040C0A" AID_JPKI, SW_CHANNEL_NOT_SUPPORTED);
+    expect_sw(card, "7FB0000000", SW_CHANNEL_NOT_SUPPORTED);
     expect_sw(card, "0CA4020C020006", SW_SM_NOT_SUPPORTED);
     expect_sw(card, "08A4020C020006", SW_SM_NOT_SUPPORTED);
     expect_sw(card, SEL_EF("0006"), SW_OK);
@@ -1331,6 +1335,11 @@ test_text_verification_a(void **state)
     /* §8.1: 照合番号A does not open the four attributes. */
     expect_sw(card, SEL_EF("0002"), SW_OK);
     expect_sw(card, "00B0000007", SW_SECURITY_NOT_SATISFIED);
+    /* §5.4: 照合番号A is printed on the card: no CHANGE REFERENCE DATA,
+     * even after it was verified. */
+    expect_sw(card, SEL_EF("0014"), SW_OK);
+    expect_sw(card, "002401800C313131313131313131313131",
+              SW_CONDITIONS_NOT_SATISFIED);
 }
 
 static void

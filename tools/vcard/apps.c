@@ -36,6 +36,7 @@ add_pin(struct vcard *card, const char *name, enum vcard_pin_format fmt,
     pin.max_tries = max_tries;
     pin.tries = max_tries;
     pin.persistent = true;
+    pin.changeable = fmt != VCARD_PIN_DIGITS;
     memcpy(pin.value, value, len);
     pin.len = len;
     return vcard_add_pin(card, &pin);

@@ -388,6 +388,10 @@ cmd_change(struct vcard *card, const struct vcard_apdu *a)
     if (ef->type != VCARD_EF_PIN)
         return SW_FILE_INCOMPATIBLE;
     pin = &card->pins[ef->pin];
+    /* §5.4: only the user's PINs (JPKI 0018, 001B, text AP 0011) change
+     * this way; 照合番号A/B are printed on the card. */
+    if (!pin->changeable)
+        return SW_CONDITIONS_NOT_SATISFIED;
     if (a->lc == 0 || a->has_le || a->lc > VCARD_PIN_MAX_LEN)
         return SW_WRONG_LENGTH;
     if (pin->tries <= 0)
@@ -403,35 +407,28 @@ cmd_change(struct vcard *card, const struct vcard_apdu *a)
 }
 
 /* §6.3: the six signature schemes reported for P1 00-05 (single source;
- * clients use 00 only).  Returns 1 and sets *digest_first / padding. */
+ * clients use 00 only): whether the card hashes the input with SHA-256,
+ * whether it wraps a DigestInfo around it (md set), and the padding. */
 static int
 scheme(uint8_t p1, const EVP_MD **md, int *padding, int *hash_input)
 {
-    *md = NULL;
-    *padding = RSA_PKCS1_PADDING;
-    *hash_input = 0;
-    switch (p1) {
-    case 0x00: /* PKCS#1 v1.5 over the input as given (a DigestInfo) */
-        return 1;
-    case 0x01: /* PKCS#1 v1.5 over the bare SHA-256 of the message */
-        *hash_input = 1;
-        return 1;
-    case 0x03: /* sha256WithRSAEncryption of the message */
-        *hash_input = 1;
-        /* fall through */
-    case 0x02: /* DigestInfo around the given SHA-256 hash */
-        *md = EVP_sha256();
-        return 1;
-    case 0x05: /* RSASSA-PSS of the message */
-        *hash_input = 1;
-        /* fall through */
-    case 0x04: /* RSASSA-PSS of the given SHA-256 hash */
-        *md = EVP_sha256();
-        *padding = RSA_PKCS1_PSS_PADDING;
-        return 1;
-    default:
+    static const struct {
+        int hash_input, digest_info, pss;
+    } schemes[6] = {
+        { 0, 0, 0 }, /* 00: PKCS#1 v1.5 over the input (a DigestInfo) */
+        { 1, 0, 0 }, /* 01: PKCS#1 v1.5 over the bare SHA-256 hash */
+        { 0, 1, 0 }, /* 02: DigestInfo around the given SHA-256 hash */
+        { 1, 1, 0 }, /* 03: sha256WithRSAEncryption of the message */
+        { 0, 1, 1 }, /* 04: RSASSA-PSS of the given SHA-256 hash */
+        { 1, 1, 1 }, /* 05: RSASSA-PSS of the message */
+    };
+
+    if (p1 >= 6)
         return 0;
-    }
+    *hash_input = schemes[p1].hash_input;
+    *md = schemes[p1].digest_info ? EVP_sha256() : NULL;
+    *padding = schemes[p1].pss ? RSA_PKCS1_PSS_PADDING : RSA_PKCS1_PADDING;
+    return 1;
 }
 
 static int
@@ -508,7 +505,9 @@ check_cla(const struct vcard_apdu *a)
                       a->ins == INS_SET_SESSION_KEY ||
                       a->ins == INS_LAST_COMMAND;
 
-    if ((a->cla & 0x03) != 0)
+    /* First interindustry class: channel in b2-b1; further interindustry
+     * class (40-7F): channels 4-19, none of which exists. */
+    if ((a->cla & 0x03) != 0 || (a->cla & 0xC0) == 0x40)
         return SW_CHANNEL_NOT_SUPPORTED;
     if ((a->cla & 0x0C) != 0)
         return a->ins == INS_READ_BINARY || a->ins == INS_VERIFY
@@ -534,9 +533,11 @@ dispatch(struct vcard *card, const struct vcard_apdu *a, struct reply *r)
     case INS_COMPUTE_SIGNATURE:
         return cmd_sign(card, a, r);
     case INS_SET_SESSION_KEY:
-        /* §10: refused with 6982 in the JPKI AP, 66F1 elsewhere. */
+        /* §10: refused with 6982 in the JPKI and 住基 APs, 66F1 in the
+         * others. */
         return card->cur_app >= 0 &&
-                       strcmp(card->apps[card->cur_app].name, "jpki") == 0
+                       (strcmp(card->apps[card->cur_app].name, "jpki") == 0 ||
+                        strcmp(card->apps[card->cur_app].name, "juki") == 0)
                    ? SW_SECURITY_NOT_SATISFIED
                    : SW_SEC_ENV_FAULTY;
     case INS_LAST_COMMAND:

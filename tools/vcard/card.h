@@ -45,6 +45,7 @@ struct vcard_pin {
     int max_tries;
     bool verified;
     bool persistent; /* tries and value are saved by pin_changed */
+    bool changeable; /* CHANGE REFERENCE DATA allowed (§5.4) */
     enum vcard_pin_format format;
 };
 
