@@ -117,8 +117,8 @@ slurp(const char *path, size_t *len)
     *len = 0;
     if (f == NULL)
         return NULL;
-    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0
-        && fseek(f, 0, SEEK_SET) == 0) {
+    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
+        fseek(f, 0, SEEK_SET) == 0) {
         buf = malloc((size_t)n + 1);
         if (buf != NULL && fread(buf, 1, (size_t)n, f) == (size_t)n) {
             buf[n] = '\0';
@@ -162,8 +162,8 @@ str_eq(const ASN1_STRING *s, const char *text)
 {
     size_t len = strlen(text);
 
-    return s != NULL && (size_t)ASN1_STRING_length(s) == len
-           && memcmp(ASN1_STRING_get0_data(s), text, len) == 0;
+    return s != NULL && (size_t)ASN1_STRING_length(s) == len &&
+           memcmp(ASN1_STRING_get0_data(s), text, len) == 0;
 }
 
 static const char *
@@ -232,8 +232,11 @@ count_tmp_files(const char *dir)
 static void
 check_check_digit(void)
 {
-    static const char *const bad[] = { "", "1234567890", "123456789012",
-                                       "1234567890a", "12345 78901",
+    static const char *const bad[] = { "",
+                                       "1234567890",
+                                       "123456789012",
+                                       "1234567890a",
+                                       "12345 78901",
                                        "-1234567890" };
 
     CHECK(vcard_my_number_check_digit("12345678901") == '8',
@@ -277,16 +280,16 @@ check_people(void)
         CHECK(p != NULL, "person %zu exists", i);
         if (p == NULL)
             continue;
-        CHECK(strlen(p->name_alt) == utf8_chars(p->name)
-                  && only_01(p->name_alt),
+        CHECK(strlen(p->name_alt) == utf8_chars(p->name) &&
+                  only_01(p->name_alt),
               "person %zu: name_alt has one 0/1 per character", i);
-        CHECK(strlen(p->address_alt) == utf8_chars(p->address)
-                  && only_01(p->address_alt),
+        CHECK(strlen(p->address_alt) == utf8_chars(p->address) &&
+                  only_01(p->address_alt),
               "person %zu: address_alt has one 0/1 per character", i);
         CHECK(strstr(p->name, "\u3000") != NULL,
               "person %zu: name has a full-width space", i);
-        CHECK(strncmp(p->address, p->prefecture, strlen(p->prefecture)) == 0
-                  && strstr(p->address, p->municipality) != NULL,
+        CHECK(strncmp(p->address, p->prefecture, strlen(p->prefecture)) == 0 &&
+                  strstr(p->address, p->municipality) != NULL,
               "person %zu: address starts with prefecture, municipality", i);
         CHECK(strlen(p->birth) == 8 && era_matches(p->era, p->birth),
               "person %zu: era %c matches birth %s", i, p->era, p->birth);
@@ -317,11 +320,11 @@ load_der(const char *dir, const char *name, size_t min)
         return NULL;
     printf("  %-12s %4zu bytes DER\n", name, len);
     /* the card sizes its EFs from the 30 82 LL LL header (§12) */
-    CHECK(len >= 4 && der[0] == 0x30 && der[1] == 0x82
-              && ((size_t)der[2] << 8 | der[3]) + 4 == len,
+    CHECK(len >= 4 && der[0] == 0x30 && der[1] == 0x82 &&
+              ((size_t)der[2] << 8 | der[3]) + 4 == len,
           "%s starts 30 82 LL LL and LL matches the size", name);
-    CHECK(len >= min && len <= DER_MAX, "%s size %zu within %zu..%d", name,
-          len, min, DER_MAX);
+    CHECK(len >= min && len <= DER_MAX, "%s size %zu within %zu..%d", name, len,
+          min, DER_MAX);
     x = d2i_X509(NULL, &p, (long)len);
     CHECK(x != NULL && p == der + len, "%s parses as one certificate", name);
     CHECK(mode_of(path_of(dir, name)) == 0600, "%s has mode 0600", name);
@@ -392,10 +395,10 @@ check_dn(const char *what, const X509_NAME *name, const struct rdn *want,
         const ASN1_STRING *v = X509_NAME_ENTRY_get_data(e);
         int nid = OBJ_obj2nid(X509_NAME_ENTRY_get_object(e));
 
-        CHECK(strcmp(OBJ_nid2sn(nid), want[i].field) == 0
-                  && ASN1_STRING_type(v) == want[i].type
-                  && X509_NAME_ENTRY_set(e) == i
-                  && (want[i].value == NULL || str_eq(v, want[i].value)),
+        CHECK(strcmp(OBJ_nid2sn(nid), want[i].field) == 0 &&
+                  ASN1_STRING_type(v) == want[i].type &&
+                  X509_NAME_ENTRY_set(e) == i &&
+                  (want[i].value == NULL || str_eq(v, want[i].value)),
               "%s: RDN %d is %s=%s as %s", what, i, want[i].field,
               want[i].value != NULL ? want[i].value : "*",
               ASN1_tag2str(want[i].type));
@@ -437,17 +440,17 @@ check_common(const char *what, const X509 *x)
     CHECK(X509_get_version(x) == X509_VERSION_3, "%s: X.509 v3", what);
     CHECK(X509_get_signature_nid(x) == NID_sha256WithRSAEncryption,
           "%s: sha256WithRSAEncryption", what);
-    CHECK(pub != NULL && EVP_PKEY_get_base_id(pub) == EVP_PKEY_RSA
-              && EVP_PKEY_get_bits(pub) == 2048,
+    CHECK(pub != NULL && EVP_PKEY_get_base_id(pub) == EVP_PKEY_RSA &&
+              EVP_PKEY_get_bits(pub) == 2048,
           "%s: RSA-2048", what);
-    CHECK(pub != NULL
-              && EVP_PKEY_get_bn_param(pub, OSSL_PKEY_PARAM_RSA_E, &e)
-              && BN_is_word(e, 65537),
+    CHECK(pub != NULL &&
+              EVP_PKEY_get_bn_param(pub, OSSL_PKEY_PARAM_RSA_E, &e) &&
+              BN_is_word(e, 65537),
           "%s: e = 65537", what);
-    CHECK(ASN1_STRING_type(serial) == V_ASN1_INTEGER
-              && ASN1_STRING_length(serial) == 4
-              && ASN1_STRING_get0_data(serial)[0] != 0
-              && ASN1_STRING_get0_data(serial)[0] < 0x80,
+    CHECK(ASN1_STRING_type(serial) == V_ASN1_INTEGER &&
+              ASN1_STRING_length(serial) == 4 &&
+              ASN1_STRING_get0_data(serial)[0] != 0 &&
+              ASN1_STRING_get0_data(serial)[0] < 0x80,
           "%s: serial is 4 bytes, positive", what);
     BN_free(e);
 }
@@ -455,10 +458,9 @@ check_common(const char *what, const X509 *x)
 static void
 check_key_usage(const char *what, X509 *x, uint32_t want)
 {
-    CHECK(ext_critical(x, NID_key_usage) == 1, "%s: keyUsage critical",
-          what);
-    CHECK(X509_get_key_usage(x) == want, "%s: keyUsage 0x%x, got 0x%x",
-          what, (unsigned int)want, (unsigned int)X509_get_key_usage(x));
+    CHECK(ext_critical(x, NID_key_usage) == 1, "%s: keyUsage critical", what);
+    CHECK(X509_get_key_usage(x) == want, "%s: keyUsage 0x%x, got 0x%x", what,
+          (unsigned int)want, (unsigned int)X509_get_key_usage(x));
 }
 
 static void
@@ -473,11 +475,11 @@ check_ca_extensions(const char *what, X509 *x)
     CRL_DIST_POINTS *dps;
     const DIST_POINT *dp;
 
-    CHECK(X509_get_ext_count(x) == (int)N_RDN(order),
-          "%s: %zu extensions", what, N_RDN(order));
+    CHECK(X509_get_ext_count(x) == (int)N_RDN(order), "%s: %zu extensions",
+          what, N_RDN(order));
     for (size_t i = 0; i < N_RDN(order); i++)
-        CHECK(OBJ_obj2nid(X509_EXTENSION_get_object(
-                  X509_get_ext(x, (int)i))) == order[i],
+        CHECK(OBJ_obj2nid(X509_EXTENSION_get_object(X509_get_ext(x, (int)i))) ==
+                  order[i],
               "%s: extension %zu is %s", what, i, OBJ_nid2sn(order[i]));
     check_key_usage(what, x, KU_KEY_CERT_SIGN | KU_CRL_SIGN);
     bc = X509_get_ext_d2i(x, NID_basic_constraints, &crit, NULL);
@@ -490,11 +492,10 @@ check_ca_extensions(const char *what, X509 *x)
     dp = dps != NULL && sk_DIST_POINT_num(dps) == 1
              ? sk_DIST_POINT_value(dps, 0)
              : NULL;
-    CHECK(dp != NULL && dp->distpoint != NULL && dp->distpoint->type == 0
-              && dp->reasons == NULL && dp->CRLissuer == NULL
-              && X509_NAME_cmp(single_dirname(dp->distpoint->name.fullname),
-                               X509_get_subject_name(x))
-                     == 0,
+    CHECK(dp != NULL && dp->distpoint != NULL && dp->distpoint->type == 0 &&
+              dp->reasons == NULL && dp->CRLissuer == NULL &&
+              X509_NAME_cmp(single_dirname(dp->distpoint->name.fullname),
+                            X509_get_subject_name(x)) == 0,
           "%s: CRL DP is its own DN as directoryName, no URL", what);
     CRL_DIST_POINTS_free(dps);
 }
@@ -514,15 +515,14 @@ check_ca(const char *what, X509 *x, const char *ou, const char *alt_ou)
 
     check_common(what, x);
     check_dn(what, X509_get_subject_name(x), dn, N_RDN(dn));
-    CHECK(X509_NAME_cmp(X509_get_subject_name(x), X509_get_issuer_name(x))
-              == 0,
+    CHECK(X509_NAME_cmp(X509_get_subject_name(x), X509_get_issuer_name(x)) == 0,
           "%s: subject = issuer", what);
     CHECK(X509_verify(x, X509_get0_pubkey(x)) == 1, "%s: self-signed", what);
     check_ca_extensions(what, x);
     check_alt_dirname(what, x, NID_subject_alt_name, alt, N_RDN(alt));
     CHECK(ASN1_TIME_diff(&days, &secs, X509_get0_notBefore(x),
-                         X509_get0_notAfter(x))
-              && days >= 3650 && days <= 3653,
+                         X509_get0_notAfter(x)) &&
+              days >= 3650 && days <= 3653,
           "%s: valid about 10 years, got %d days", what, days);
 }
 
@@ -535,9 +535,9 @@ chain_ok(X509 *leaf, X509 *root, const char **why)
     int ok = 0;
 
     *why = "out of memory";
-    if (store != NULL && ctx != NULL && X509_STORE_add_cert(store, root)
-        && X509_STORE_set_flags(store, X509_V_FLAG_X509_STRICT)
-        && X509_STORE_CTX_init(ctx, store, leaf, NULL)) {
+    if (store != NULL && ctx != NULL && X509_STORE_add_cert(store, root) &&
+        X509_STORE_set_flags(store, X509_V_FLAG_X509_STRICT) &&
+        X509_STORE_CTX_init(ctx, store, leaf, NULL)) {
         ok = X509_verify_cert(ctx) == 1;
         *why = X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx));
     }
@@ -549,16 +549,14 @@ chain_ok(X509 *leaf, X509 *root, const char **why)
 
 /* One critical policy with an optional CPS qualifier (§12.3, §12.4). */
 static void
-check_policy(const char *what, const X509 *x, const char *oid,
-             const char *cps)
+check_policy(const char *what, const X509 *x, const char *oid, const char *cps)
 {
     int crit = -1, ok;
     CERTIFICATEPOLICIES *pols =
         X509_get_ext_d2i(x, NID_certificate_policies, &crit, NULL);
-    const POLICYINFO *pol =
-        pols != NULL && sk_POLICYINFO_num(pols) == 1
-            ? sk_POLICYINFO_value(pols, 0)
-            : NULL;
+    const POLICYINFO *pol = pols != NULL && sk_POLICYINFO_num(pols) == 1
+                                ? sk_POLICYINFO_value(pols, 0)
+                                : NULL;
 
     CHECK(pol != NULL && crit == 1, "%s: one critical policy", what);
     CHECK(pol != NULL && strcmp(oid_text(pol->policyid), oid) == 0,
@@ -572,8 +570,8 @@ check_policy(const char *what, const X509 *x, const char *oid,
                 ? sk_POLICYQUALINFO_value(pol->qualifiers, 0)
                 : NULL;
 
-        ok = q != NULL && OBJ_obj2nid(q->pqualid) == NID_id_qt_cps
-             && str_eq(q->d.cpsuri, cps);
+        ok = q != NULL && OBJ_obj2nid(q->pqualid) == NID_id_qt_cps &&
+             str_eq(q->d.cpsuri, cps);
     }
     CHECK(ok, "%s: CPS qualifier %s", what, cps != NULL ? cps : "absent");
     CERTIFICATEPOLICIES_free(pols);
@@ -595,15 +593,15 @@ check_ee_locators(const char *what, X509 *x)
                                        : NULL;
 
     CHECK(X509_get0_subject_key_id(x) != NULL, "%s: has an SKI", what);
-    CHECK(dp != NULL && dp->distpoint != NULL && dp->distpoint->type == 0
-              && sk_GENERAL_NAME_num(dp->distpoint->name.fullname) == 1
-              && sk_GENERAL_NAME_value(dp->distpoint->name.fullname, 0)->type
-                     == GEN_DIRNAME,
+    CHECK(dp != NULL && dp->distpoint != NULL && dp->distpoint->type == 0 &&
+              sk_GENERAL_NAME_num(dp->distpoint->name.fullname) == 1 &&
+              sk_GENERAL_NAME_value(dp->distpoint->name.fullname, 0)->type ==
+                  GEN_DIRNAME,
           "%s: one directoryName CRL distribution point", what);
-    CHECK(ad != NULL && OBJ_obj2nid(ad->method) == NID_ad_OCSP
-              && ad->location->type == GEN_URI
-              && str_eq(ad->location->d.uniformResourceIdentifier,
-                        "http://ocsp.jpki-test.invalid/"),
+    CHECK(ad != NULL && OBJ_obj2nid(ad->method) == NID_ad_OCSP &&
+              ad->location->type == GEN_URI &&
+              str_eq(ad->location->d.uniformResourceIdentifier,
+                     "http://ocsp.jpki-test.invalid/"),
           "%s: OCSP address under .invalid", what);
     CRL_DIST_POINTS_free(dps);
     AUTHORITY_INFO_ACCESS_free(aia);
@@ -620,12 +618,11 @@ check_ee(const char *what, X509 *x, EVP_PKEY *key, X509 *ca, X509 *other)
     int days = 0, secs = 0, ok;
 
     check_common(what, x);
-    CHECK(X509_NAME_cmp(X509_get_issuer_name(x), X509_get_subject_name(ca))
-              == 0,
+    CHECK(X509_NAME_cmp(X509_get_issuer_name(x), X509_get_subject_name(ca)) ==
+              0,
           "%s: issuer is the CA", what);
-    CHECK(aki != NULL
-              && ASN1_OCTET_STRING_cmp(aki, X509_get0_subject_key_id(ca))
-                     == 0,
+    CHECK(aki != NULL &&
+              ASN1_OCTET_STRING_cmp(aki, X509_get0_subject_key_id(ca)) == 0,
           "%s: AKI is the CA's SKI", what);
     check_alt_dirname(what, x, NID_issuer_alt_name, ian, N_RDN(ian));
     check_ee_locators(what, x);
@@ -636,13 +633,13 @@ check_ee(const char *what, X509 *x, EVP_PKEY *key, X509 *ca, X509 *other)
     CHECK(!ok, "%s: does not chain to the other CA", what);
     CHECK(key != NULL && X509_check_private_key(x, key) == 1,
           "%s: private key matches", what);
-    CHECK(X509_cmp_current_time(X509_get0_notBefore(x)) < 0
-              && ASN1_TIME_compare(end, X509_get0_notAfter(ca)) <= 0,
+    CHECK(X509_cmp_current_time(X509_get0_notBefore(x)) < 0 &&
+              ASN1_TIME_compare(end, X509_get0_notAfter(ca)) <= 0,
           "%s: valid now, not beyond the CA", what);
     /* until the 5th birthday after issuance, 23:59:59 JST (§12.3) */
-    CHECK(ASN1_TIME_diff(&days, &secs, X509_get0_notBefore(x), end)
-              && days >= 4 * 365 - 1 && days <= 5 * 366
-              && memcmp(end->data + end->length - 7, "145959Z", 7) == 0,
+    CHECK(ASN1_TIME_diff(&days, &secs, X509_get0_notBefore(x), end) &&
+              days >= 4 * 365 - 1 && days <= 5 * 366 &&
+              memcmp(end->data + end->length - 7, "145959Z", 7) == 0,
           "%s: valid 4-5 years to 14:59:59Z, got %d days", what, days);
 }
 
@@ -693,12 +690,12 @@ explicit_utf8(const GENERAL_NAME *gen)
     if (n <= 0 || p[0] != 0xA0 || (h = tlv_header(p, (size_t)n, &len)) == 0)
         goto out;
     p += h;
-    if (p >= stop || p[0] != 0x06
-        || (h = tlv_header(p, (size_t)(stop - p), &len)) == 0)
+    if (p >= stop || p[0] != 0x06 ||
+        (h = tlv_header(p, (size_t)(stop - p), &len)) == 0)
         goto out;
     p += h + len;
-    if (p >= stop || p[0] != 0xA0
-        || (h = tlv_header(p, (size_t)(stop - p), &len)) == 0)
+    if (p >= stop || p[0] != 0xA0 ||
+        (h = tlv_header(p, (size_t)(stop - p), &len)) == 0)
         goto out;
     p += h;
     ok = p < stop && p[0] == 0x0C;
@@ -712,8 +709,8 @@ check_attributes(const struct card *c)
 {
     const struct vcard_person *p = c->p;
     char sex[2] = { p->sex, '\0' }, birth[16], oid[32];
-    const char *want[6] = { p->name,  p->name_alt, sex,
-                            birth,    p->address,  p->address_alt };
+    const char *want[6] = { p->name, p->name_alt, sex,
+                            birth,   p->address,  p->address_alt };
     int crit = -1, n;
     GENERAL_NAMES *gens =
         X509_get_ext_d2i(c->sign, NID_subject_alt_name, &crit, NULL);
@@ -727,11 +724,11 @@ check_attributes(const struct card *c)
         ASN1_TYPE *value = NULL;
 
         snprintf(oid, sizeof(oid), "1.2.392.200149.8.5.5.%d", i + 1);
-        CHECK(GENERAL_NAME_get0_otherName(gen, &type_id, &value)
-                  && strcmp(oid_text(type_id), oid) == 0,
+        CHECK(GENERAL_NAME_get0_otherName(gen, &type_id, &value) &&
+                  strcmp(oid_text(type_id), oid) == 0,
               "sign.crt: otherName %d is %s", i, oid);
-        CHECK(value != NULL && value->type == V_ASN1_UTF8STRING
-                  && str_eq(value->value.utf8string, want[i]),
+        CHECK(value != NULL && value->type == V_ASN1_UTF8STRING &&
+                  str_eq(value->value.utf8string, want[i]),
               "sign.crt: %s = UTF8String \"%s\"", oid, want[i]);
         CHECK(explicit_utf8(gen), "sign.crt: %s in [0] EXPLICIT", oid);
     }
@@ -753,9 +750,9 @@ check_sign(const struct card *c, unsigned int seq)
 
     snprintf(seq_text, sizeof(seq_text), "%05u", seq);
     check_dn("sign.crt", subject, dn, N_RDN(dn));
-    CHECK(ASN1_STRING_length(cn) == 28 && strspn(s, "0123456789") == 19
-              && memcmp(s + 14, seq_text, 5) == 0
-              && strcmp(s + 19, "TEST00001") == 0,
+    CHECK(ASN1_STRING_length(cn) == 28 && strspn(s, "0123456789") == 19 &&
+              memcmp(s + 14, seq_text, 5) == 0 &&
+              strcmp(s + 19, "TEST00001") == 0,
           "sign.crt: CN is time, sequence %s, office code: %s", seq_text, s);
     check_key_usage("sign.crt", c->sign,
                     KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION);
@@ -799,8 +796,8 @@ free_card(struct card *c)
 static int
 card_ok(const struct card *c)
 {
-    return c->auth && c->sign && c->auth_ca && c->sign_ca && c->auth_key
-           && c->sign_key;
+    return c->auth && c->sign && c->auth_ca && c->sign_ca && c->auth_key &&
+           c->sign_key;
 }
 
 /* Four certificate serials of two cards and two CAs, all different. */
@@ -813,8 +810,7 @@ check_serials_unique(const struct card *c)
     for (int i = 0; i < 6; i++)
         for (int j = i + 1; j < 6; j++)
             CHECK(ASN1_INTEGER_cmp(X509_get0_serialNumber(x[i]),
-                                   X509_get0_serialNumber(x[j]))
-                      != 0,
+                                   X509_get0_serialNumber(x[j])) != 0,
                   "serials %d and %d differ", i, j);
 }
 
@@ -824,8 +820,8 @@ check_file_text(const char *path, const char *want)
     size_t len;
     unsigned char *text = slurp(path, &len);
 
-    CHECK(text != NULL && strcmp((char *)text, want) == 0,
-          "%s holds \"%s\"", path, want);
+    CHECK(text != NULL && strcmp((char *)text, want) == 0, "%s holds \"%s\"",
+          path, want);
     free(text);
 }
 
@@ -893,15 +889,14 @@ init_pki(const char *pki)
     CHECK(vcard_pki_init(pki), "vcard_pki_init");
     printf("init (2 RSA-2048 CA keys): %.0f ms\n", now_ms() - t0);
     CHECK(mode_of(pki) == 0700, "%s has mode 0700", pki);
-    CHECK(mode_of(path_of(pki, "auth-ca.key.pem")) == 0600
-              && mode_of(path_of(pki, "sign-ca.key.pem")) == 0600,
+    CHECK(mode_of(path_of(pki, "auth-ca.key.pem")) == 0600 &&
+              mode_of(path_of(pki, "sign-ca.key.pem")) == 0600,
           "CA keys have mode 0600");
     check_file_text(path_of(pki, "serial"), "0\n");
     a = slurp(path_of(pki, "auth-ca.crt"), &len_a);
     CHECK(vcard_pki_init(pki), "vcard_pki_init again");
     b = slurp(path_of(pki, "auth-ca.crt"), &len_b);
-    CHECK(a != NULL && b != NULL && len_a == len_b
-              && memcmp(a, b, len_a) == 0,
+    CHECK(a != NULL && b != NULL && len_a == len_b && memcmp(a, b, len_a) == 0,
           "vcard_pki_init keeps an existing CA");
     free(a);
     free(b);
@@ -929,16 +924,16 @@ main(void)
             continue;
         check_ca("auth-ca.crt", cards[i].auth_ca,
                  "JPKI for user authentication", JPKI_JA "利用者証明用");
-        check_ca("sign-ca.crt", cards[i].sign_ca,
-                 "JPKI for digital signature", JPKI_JA "署名用");
+        check_ca("sign-ca.crt", cards[i].sign_ca, "JPKI for digital signature",
+                 JPKI_JA "署名用");
         check_auth(&cards[i]);
         check_sign(&cards[i], (unsigned int)i + 1);
     }
     if (card_ok(&cards[0]) && card_ok(&cards[1]))
         check_serials_unique(cards);
     check_errors(root, pki);
-    CHECK(count_tmp_files(pki) == 0 && count_tmp_files(cards[0].dir) == 0
-              && count_tmp_files(cards[1].dir) == 0,
+    CHECK(count_tmp_files(pki) == 0 && count_tmp_files(cards[0].dir) == 0 &&
+              count_tmp_files(cards[1].dir) == 0,
           "no temporary files left behind");
     for (int i = 0; i < 2; i++)
         free_card(&cards[i]);

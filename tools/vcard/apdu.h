@@ -35,7 +35,7 @@ struct vcard_apdu {
     uint8_t cla, ins, p1, p2;
     const uint8_t *data; /* points into the parsed buffer; NULL if lc == 0 */
     size_t lc;
-    size_t le;           /* 256 for a short Le of 00, 65536 for extended 0000 */
+    size_t le; /* 256 for a short Le of 00, 65536 for extended 0000 */
     bool has_le;
     bool extended;
 };

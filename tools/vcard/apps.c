@@ -43,8 +43,8 @@ add_pin(struct vcard *card, const char *name, enum vcard_pin_format fmt,
 }
 
 static struct vcard_ef *
-add_binary(struct vcard_app *app, uint16_t fid, const uint8_t *data,
-           size_t len, uint32_t read_pins)
+add_binary(struct vcard_app *app, uint16_t fid, const uint8_t *data, size_t len,
+           uint32_t read_pins)
 {
     struct vcard_ef *ef = vcard_app_add_ef(app, fid, VCARD_EF_BINARY);
 
@@ -81,17 +81,17 @@ build_jpki(struct vcard_state *st, int auth, int sign)
     if (app == NULL ||
         add_binary(app, 0x0001, st->sign_crt.data, st->sign_crt.len,
                    1u << sign) == NULL ||
-        add_binary(app, 0x0002, st->sign_ca_crt.data, st->sign_ca_crt.len,
+        add_binary(app, 0x0002, st->sign_ca_crt.data, st->sign_ca_crt.len, 0) ==
+            NULL ||
+        add_binary(app, 0x0006, st->token_info, sizeof(st->token_info), 0) ==
+            NULL ||
+        add_binary(app, 0x0008, cert_availability, sizeof(cert_availability),
                    0) == NULL ||
-        add_binary(app, 0x0006, st->token_info, sizeof(st->token_info),
-                   0) == NULL ||
-        add_binary(app, 0x0008, cert_availability,
-                   sizeof(cert_availability), 0) == NULL ||
         (ef = add_binary(app, 0x0009, cert_availability, 1, 0)) == NULL ||
-        add_binary(app, 0x000A, st->auth_crt.data, st->auth_crt.len,
-                   0) == NULL ||
-        add_binary(app, 0x000B, st->auth_ca_crt.data, st->auth_ca_crt.len,
-                   0) == NULL)
+        add_binary(app, 0x000A, st->auth_crt.data, st->auth_crt.len, 0) ==
+            NULL ||
+        add_binary(app, 0x000B, st->auth_ca_crt.data, st->auth_ca_crt.len, 0) ==
+            NULL)
         return 0;
     ef->read_never = true;
     return add_key_ref(app, 0x0017, VCARD_EF_KEY, auth, st->auth_key) &&
@@ -146,9 +146,8 @@ build_surface(struct vcard_state *st)
     k12 = add_pin(card, "surface_b", VCARD_PIN_DIGITS, 10, st->verification_b);
     k13 = add_pin(card, "surface_a", VCARD_PIN_DIGITS, 10, st->my_number);
     app = vcard_add_app(card, "surface", aid_surface, sizeof(aid_surface));
-    if (app == NULL ||
-        add_binary(app, 0x0003, st->surface_info, sizeof(st->surface_info),
-                   0) == NULL)
+    if (app == NULL || add_binary(app, 0x0003, st->surface_info,
+                                  sizeof(st->surface_info), 0) == NULL)
         return 0;
     return add_key_ref(app, 0x0011, VCARD_EF_PIN, k11, NULL) &&
            add_key_ref(app, 0x0012, VCARD_EF_PIN, k12, NULL) &&
@@ -169,8 +168,7 @@ vcard_apps_build(struct vcard_state *st)
         return 0;
     /* The other applications answer SELECT (§15 row 2) and nothing else. */
     if (vcard_add_app(card, "juki", aid_juki, sizeof(aid_juki)) == NULL ||
-        vcard_add_app(card, "common", aid_common, sizeof(aid_common)) ==
-            NULL ||
+        vcard_add_app(card, "common", aid_common, sizeof(aid_common)) == NULL ||
         vcard_add_app(card, "isd", aid_isd, sizeof(aid_isd)) == NULL)
         return 0;
     vcard_reset(card);

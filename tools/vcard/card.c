@@ -107,6 +107,7 @@ vcard_pin_format_ok(const struct vcard_pin *pin, const uint8_t *value,
 {
     static const char digits[] = "0123456789";
     static const char letters[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    static const char alnum[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
     int has_digit = 0, has_letter = 0;
 
     switch (pin->format) {
@@ -121,8 +122,7 @@ vcard_pin_format_ok(const struct vcard_pin *pin, const uint8_t *value,
             has_digit |= value[i] != 0 && strchr(digits, value[i]) != NULL;
             has_letter |= value[i] != 0 && strchr(letters, value[i]) != NULL;
         }
-        return has_digit && has_letter && all_in(value, len, "ABCDEFGHIJKLM"
-                                                 "NOPQRSTUVWXYZ0123456789");
+        return has_digit && has_letter && all_in(value, len, alnum);
     default:
         return 0;
     }
@@ -242,7 +242,8 @@ cmd_select(struct vcard *card, const struct vcard_apdu *a, struct reply *r)
             return SW_WRONG_P1P2;
         if (a->lc != 2)
             return SW_WRONG_LENGTH;
-        idx = find_ef(current_app(card), (uint16_t)(a->data[0] << 8 | a->data[1]));
+        idx = find_ef(current_app(card),
+                      (uint16_t)(a->data[0] << 8 | a->data[1]));
         if (idx < 0)
             return SW_FILE_NOT_FOUND; /* includes 3F00: no MF (§2.2) */
         card->cur_ef = idx;
@@ -274,8 +275,7 @@ ef_readable(const struct vcard *card, const struct vcard_ef *ef)
 }
 
 static uint16_t
-cmd_read_binary(struct vcard *card, const struct vcard_apdu *a,
-                struct reply *r)
+cmd_read_binary(struct vcard *card, const struct vcard_apdu *a, struct reply *r)
 {
     const struct vcard_ef *ef;
     size_t offset, n;
@@ -328,8 +328,8 @@ static uint16_t
 verify_value(struct vcard *card, struct vcard_pin *pin,
              const struct vcard_apdu *a)
 {
-    bool match = a->lc == pin->len &&
-                 CRYPTO_memcmp(a->data, pin->value, pin->len) == 0;
+    bool match =
+        a->lc == pin->len && CRYPTO_memcmp(a->data, pin->value, pin->len) == 0;
     uint16_t sw;
 
     if (match) {
@@ -548,8 +548,7 @@ dispatch(struct vcard *card, const struct vcard_apdu *a, struct reply *r)
 }
 
 size_t
-vcard_process(struct vcard *card, const uint8_t *cmd, size_t len,
-              uint8_t *resp)
+vcard_process(struct vcard *card, const uint8_t *cmd, size_t len, uint8_t *resp)
 {
     struct vcard_apdu a;
     struct reply r = { resp, 0 };

@@ -30,8 +30,8 @@ void
 vcard_token_info(uint8_t out[VCARD_TOKEN_INFO_LEN], const char *serial)
 {
     static const uint32_t ulongs[10] = {
-        1, 0, 1, 0,                            /* sessions */
-        16, 6,                                 /* max / min PIN length */
+        1,          0,          1,          0, /* sessions */
+        16,         6,                         /* max / min PIN length */
         0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF, /* memory */
     };
 
@@ -161,12 +161,10 @@ size_t
 vcard_surface_info_ef(uint8_t out[VCARD_SURFACE_INFO_LEN])
 {
     static const uint8_t info[] = {
-        0xFF, 0x30, 0x27,
-        0xDF, 0x31, 0x04, 0x06, 0x03, 0x0E, 0x01,
-        0xDF, 0x32, 0x10, '6', '0', '0', '0', '0', '2', '3', 'T', 'E', 'S',
-        'T', 'K', 'E', 'Y', '0', '1',
-        0xDF, 0x33, 0x02, 0x01, 0x00,
-        0xDF, 0x34, 0x05, '1', '3', '1', '0', '1',
+        0xFF, 0x30, 0x27, 0xDF, 0x31, 0x04, 0x06, 0x03, 0x0E, 0x01, 0xDF,
+        0x32, 0x10, '6',  '0',  '0',  '0',  '0',  '2',  '3',  'T',  'E',
+        'S',  'T',  'K',  'E',  'Y',  '0',  '1',  0xDF, 0x33, 0x02, 0x01,
+        0x00, 0xDF, 0x34, 0x05, '1',  '3',  '1',  '0',  '1',
     };
 
     memset(out, 0xFF, VCARD_SURFACE_INFO_LEN);

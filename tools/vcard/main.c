@@ -111,8 +111,7 @@ parse_ulong(const char *opt, const char *s, unsigned long max,
 }
 
 static int
-parse_hex(const char *opt, const char *s, uint8_t *out, size_t cap,
-          size_t *len)
+parse_hex(const char *opt, const char *s, uint8_t *out, size_t cap, size_t *len)
 {
     size_t n = strlen(s);
 
@@ -308,8 +307,7 @@ main(int argc, char **argv)
             return 2;
     }
     if (optind != argc) {
-        fprintf(stderr, "myna-vcard: unexpected argument '%s'\n",
-                argv[optind]);
+        fprintf(stderr, "myna-vcard: unexpected argument '%s'\n", argv[optind]);
         return 2;
     }
     if (strcmp(cmd, "init") == 0)

@@ -102,8 +102,8 @@ vcard_my_number_check_digit(const char *body)
 {
     unsigned int sum = 0, r;
 
-    if (body == NULL
-        || strnlen(body, MY_NUMBER_BODY_LEN + 1) != MY_NUMBER_BODY_LEN)
+    if (body == NULL ||
+        strnlen(body, MY_NUMBER_BODY_LEN + 1) != MY_NUMBER_BODY_LEN)
         return 0;
     for (unsigned int n = 1; n <= MY_NUMBER_BODY_LEN; n++) {
         char c = body[MY_NUMBER_BODY_LEN - n];

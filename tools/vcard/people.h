@@ -16,9 +16,9 @@ struct vcard_person {
     const char *address_alt; /* one digit per character of address */
     const char *prefecture;  /* sign certificate subject L= (§12.4) */
     const char *municipality;
-    const char *birth;       /* "YYYYMMDD", Gregorian */
-    char era;                /* '1' Meiji .. '5' Reiwa (§12.4, .5.5.4) */
-    char sex;                /* '1' male, '2' female, '3' unknown (cert) */
+    const char *birth;          /* "YYYYMMDD", Gregorian */
+    char era;                   /* '1' Meiji .. '5' Reiwa (§12.4, .5.5.4) */
+    char sex;                   /* '1' male, '2' female, '3' unknown (cert) */
     const char *my_number_body; /* 11 digits; check digit is computed */
 };
 

@@ -42,15 +42,15 @@
 #include "pki.h"
 
 #define PROG "myna-vcard"
-#define RSA_BITS 2048         /* RSA-2048, e = 65537 everywhere (§12.2) */
+#define RSA_BITS 2048 /* RSA-2048, e = 65537 everywhere (§12.2) */
 #define DAY (24L * 60 * 60)
-#define CA_DAYS 3652          /* the J-LIS roots live ten years (§12.1) */
-#define JST (9L * 60 * 60)    /* J-LIS dates and times are Japan time */
-#define DER_MIN 256           /* smallest length with a 30 82 LL LL header */
-#define AUTH_CN_LEN 20        /* "8439XXXXXXXXXXXXXXXX" (§12.3) */
-#define SIGN_SEQ_MOD 100000   /* 5-digit sequence in the sign CN (§12.4) */
+#define CA_DAYS 3652            /* the J-LIS roots live ten years (§12.1) */
+#define JST (9L * 60 * 60)      /* J-LIS dates and times are Japan time */
+#define DER_MIN 256             /* smallest length with a 30 82 LL LL header */
+#define AUTH_CN_LEN 20          /* "8439XXXXXXXXXXXXXXXX" (§12.3) */
+#define SIGN_SEQ_MOD 100000     /* 5-digit sequence in the sign CN (§12.4) */
 #define OFFICE_CODE "TEST00001" /* 9-char issuing office code (§12.4) */
-#define CA_ORG "JPKI-TEST"    /* O= of the test hierarchy (§12.1) */
+#define CA_ORG "JPKI-TEST"      /* O= of the test hierarchy (§12.1) */
 #define JLIS_EN "Japan Agency for Local Authority Information Systems"
 #define JLIS_JA "地方公共団体情報システム機構"
 #define JPKI_JA "公的個人認証サービス"
@@ -58,7 +58,7 @@
 #define SIGN_POLICY "1.2.392.200149.8.5.1.0.20"  /* test hierarchy (§12.4) */
 #define CPS_URI "http://www.jpki.go.jp/cps.html" /* as in [ZKM] (§12.4) */
 #define OCSP_AIA "OCSP;URI:http://ocsp.jpki-test.invalid/"
-#define ATTR_OID "1.2.392.200149.8.5.5."         /* .1 .. .6 (§12.4) */
+#define ATTR_OID "1.2.392.200149.8.5.5." /* .1 .. .6 (§12.4) */
 #define N_ATTRS 6
 
 enum ca_kind { CA_AUTH, CA_SIGN };
@@ -72,8 +72,7 @@ struct ca_profile {
 static const struct ca_profile ca_profiles[] = {
     [CA_AUTH] = { "auth-ca", "JPKI for user authentication",
                   JPKI_JA "利用者証明用" },
-    [CA_SIGN] = { "sign-ca", "JPKI for digital signature",
-                  JPKI_JA "署名用" },
+    [CA_SIGN] = { "sign-ca", "JPKI for digital signature", JPKI_JA "署名用" },
 };
 
 struct ca {
@@ -210,8 +209,7 @@ write_atomic(const char *path, const void *data, size_t len)
         err = errno;
         goto fail;
     }
-    if (fchmod(fd, 0600) != 0 || !write_all(fd, data, len)
-        || fsync(fd) != 0) {
+    if (fchmod(fd, 0600) != 0 || !write_all(fd, data, len) || fsync(fd) != 0) {
         err = errno;
         close(fd);
         goto fail_unlink;
@@ -243,8 +241,8 @@ write_cert(const char *path, X509 *x)
         ssl_error("cannot encode certificate");
         return 0;
     }
-    if (len < DER_MIN || der[0] != 0x30 || der[1] != 0x82
-        || ((der[2] << 8) | der[3]) + 4 != len)
+    if (len < DER_MIN || der[0] != 0x30 || der[1] != 0x82 ||
+        ((der[2] << 8) | der[3]) + 4 != len)
         fprintf(stderr, PROG ": cannot write %s: DER is not 30 82 LL LL\n",
                 path);
     else
@@ -262,8 +260,8 @@ write_key(const char *path, EVP_PKEY *key)
     long len;
     int ok = 0;
 
-    if (bio == NULL
-        || !PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL)) {
+    if (bio == NULL ||
+        !PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL)) {
         ssl_error("cannot encode private key");
         goto out;
     }
@@ -287,8 +285,7 @@ load_cert(const char *path)
     x = d2i_X509_fp(f, NULL);
     fclose(f);
     if (x == NULL) {
-        fprintf(stderr, PROG ": cannot read %s: not a DER certificate\n",
-                path);
+        fprintf(stderr, PROG ": cannot read %s: not a DER certificate\n", path);
         ERR_clear_error();
     }
     return x;
@@ -354,8 +351,8 @@ load_ca(const char *dir, enum ca_kind kind, struct ca *ca)
         return 0;
     }
     if (X509_cmp_current_time(X509_get0_notAfter(ca->cert)) <= 0) {
-        fprintf(stderr, PROG ": %s has expired; remove %s to start over\n",
-                crt, dir);
+        fprintf(stderr, PROG ": %s has expired; remove %s to start over\n", crt,
+                dir);
         return 0;
     }
     return 1;
@@ -386,8 +383,8 @@ next_sequence(const char *pki_dir, unsigned long *seq)
     fclose(f);
     errno = 0;
     n = strtoul(buf, &end, 10);
-    if (buf[0] < '0' || buf[0] > '9' || errno != 0
-        || (*end != '\n' && *end != '\0') || n == ULONG_MAX) {
+    if (buf[0] < '0' || buf[0] > '9' || errno != 0 ||
+        (*end != '\n' && *end != '\0') || n == ULONG_MAX) {
         fprintf(stderr, PROG ": cannot read %s: not a number\n", path);
         return 0;
     }
@@ -412,8 +409,8 @@ utf8_string(const char *text)
 {
     ASN1_STRING *s = NULL;
 
-    if (ASN1_mbstring_copy(&s, (const unsigned char *)text, -1,
-                           MBSTRING_UTF8, B_ASN1_UTF8STRING) < 0)
+    if (ASN1_mbstring_copy(&s, (const unsigned char *)text, -1, MBSTRING_UTF8,
+                           B_ASN1_UTF8STRING) < 0)
         return NULL;
     return s;
 }
@@ -439,10 +436,9 @@ make_dn(const char *const *pairs)
                 (const unsigned char *)pairs[1], -1, -1, 0);
         } else {
             s = utf8_string(pairs[1]);
-            ok = s != NULL
-                 && X509_NAME_add_entry_by_txt(name, pairs[0],
-                                               V_ASN1_UTF8STRING, s->data,
-                                               s->length, -1, 0);
+            ok = s != NULL &&
+                 X509_NAME_add_entry_by_txt(name, pairs[0], V_ASN1_UTF8STRING,
+                                            s->data, s->length, -1, 0);
         }
         ASN1_STRING_free(s);
         if (!ok) {
@@ -482,8 +478,8 @@ add_dirname_ext(X509 *x, int nid, X509_NAME *name)
     GENERAL_NAMES *gens = dirname_gens(name);
     int ok;
 
-    ok = gens != NULL
-         && X509_add1_ext_i2d(x, nid, gens, 0, X509V3_ADD_DEFAULT) == 1;
+    ok = gens != NULL &&
+         X509_add1_ext_i2d(x, nid, gens, 0, X509V3_ADD_DEFAULT) == 1;
     GENERAL_NAMES_free(gens);
     return ok;
 }
@@ -549,15 +545,14 @@ add_policy(X509 *x, const char *oid, const char *cps)
     if (cps != NULL) {
         pol->qualifiers = sk_POLICYQUALINFO_new_null();
         qual = POLICYQUALINFO_new();
-        if (pol->qualifiers == NULL || qual == NULL
-            || sk_POLICYQUALINFO_push(pol->qualifiers, qual) <= 0) {
+        if (pol->qualifiers == NULL || qual == NULL ||
+            sk_POLICYQUALINFO_push(pol->qualifiers, qual) <= 0) {
             POLICYQUALINFO_free(qual);
             goto out;
         }
         qual->pqualid = OBJ_nid2obj(NID_id_qt_cps);
         qual->d.cpsuri = ASN1_IA5STRING_new();
-        if (qual->d.cpsuri == NULL
-            || !ASN1_STRING_set(qual->d.cpsuri, cps, -1))
+        if (qual->d.cpsuri == NULL || !ASN1_STRING_set(qual->d.cpsuri, cps, -1))
             goto out;
     }
     ok = X509_add1_ext_i2d(x, NID_certificate_policies, pols, 1,
@@ -643,8 +638,8 @@ set_serial(X509 *x)
     if (RAND_bytes(b, sizeof(b)) != 1)
         return 0;
     b[0] = (unsigned char)(b[0] % 0x7F + 1);
-    v = (uint64_t)b[0] << 24 | (uint64_t)b[1] << 16 | (uint64_t)b[2] << 8
-        | b[3];
+    v = (uint64_t)b[0] << 24 | (uint64_t)b[1] << 16 | (uint64_t)b[2] << 8 |
+        b[3];
     return ASN1_INTEGER_set_uint64(X509_get_serialNumber(x), v);
 }
 
@@ -654,11 +649,11 @@ new_cert(const X509_NAME *subject, const X509_NAME *issuer, EVP_PKEY *key,
 {
     X509 *x = X509_new();
 
-    if (x == NULL || !X509_set_version(x, X509_VERSION_3) || !set_serial(x)
-        || !X509_set_issuer_name(x, issuer)
-        || X509_gmtime_adj(X509_getm_notBefore(x), 0) == NULL
-        || ASN1_TIME_set(X509_getm_notAfter(x), not_after) == NULL
-        || !X509_set_subject_name(x, subject) || !X509_set_pubkey(x, key)) {
+    if (x == NULL || !X509_set_version(x, X509_VERSION_3) || !set_serial(x) ||
+        !X509_set_issuer_name(x, issuer) ||
+        X509_gmtime_adj(X509_getm_notBefore(x), 0) == NULL ||
+        ASN1_TIME_set(X509_getm_notAfter(x), not_after) == NULL ||
+        !X509_set_subject_name(x, subject) || !X509_set_pubkey(x, key)) {
         X509_free(x);
         return NULL;
     }
@@ -670,9 +665,9 @@ static X509 *
 build_ca_cert(enum ca_kind kind, EVP_PKEY *key, time_t now)
 {
     const struct ca_profile *prof = &ca_profiles[kind];
-    const char *const dn[] = { "C",  "JP",      "O",  CA_ORG, "OU",
+    const char *const dn[] = { "C",      "JP", "O",     CA_ORG, "OU",
                                prof->ou, "OU", JLIS_EN, NULL };
-    const char *const alt[] = { "C",  "JP",         "O",  JPKI_JA, "OU",
+    const char *const alt[] = { "C",          "JP", "O",     JPKI_JA, "OU",
                                 prof->alt_ou, "OU", JLIS_JA, NULL };
     X509_NAME *name = make_dn(dn);
     X509 *x = NULL;
@@ -680,13 +675,13 @@ build_ca_cert(enum ca_kind kind, EVP_PKEY *key, time_t now)
     if (name == NULL)
         goto fail;
     x = new_cert(name, name, key, now + CA_DAYS * DAY);
-    if (x == NULL
-        || !add_ext_conf(x, x, NID_key_usage, "critical,keyCertSign,cRLSign")
-        || !add_dirname_ext(x, NID_subject_alt_name, make_dn(alt))
-        || !add_ext_conf(x, x, NID_basic_constraints, "critical,CA:TRUE")
-        || !add_crl_dp(x, name)
-        || !add_ext_conf(x, x, NID_subject_key_identifier, "hash")
-        || !X509_sign(x, key, EVP_sha256()))
+    if (x == NULL ||
+        !add_ext_conf(x, x, NID_key_usage, "critical,keyCertSign,cRLSign") ||
+        !add_dirname_ext(x, NID_subject_alt_name, make_dn(alt)) ||
+        !add_ext_conf(x, x, NID_basic_constraints, "critical,CA:TRUE") ||
+        !add_crl_dp(x, name) ||
+        !add_ext_conf(x, x, NID_subject_key_identifier, "hash") ||
+        !X509_sign(x, key, EVP_sha256()))
         goto fail;
     X509_NAME_free(name);
     return x;
@@ -704,12 +699,11 @@ static int
 add_ee_crl_dp(X509 *x, const struct ca *ca)
 {
     X509_NAME *dn = X509_NAME_dup(X509_get_subject_name(ca->cert));
-    int ok = dn != NULL
-             && X509_NAME_add_entry_by_txt(dn, "OU", MBSTRING_UTF8,
-                                           (const unsigned char *)
-                                           "CRL Distribution Points",
-                                           -1, -1, 0)
-             && add_crl_dp(x, dn);
+    int ok = dn != NULL &&
+             X509_NAME_add_entry_by_txt(
+                 dn, "OU", MBSTRING_UTF8,
+                 (const unsigned char *)"CRL Distribution Points", -1, -1, 0) &&
+             add_crl_dp(x, dn);
 
     X509_NAME_free(dn);
     return ok;
@@ -723,13 +717,13 @@ finish_ee(X509 *x, const struct ca *ca)
 {
     const char *const ian[] = { "C", "JP", "O", JPKI_JA, NULL };
 
-    return add_dirname_ext(x, NID_issuer_alt_name, make_dn(ian))
-           && add_ext_conf(x, NULL, NID_subject_key_identifier, "hash")
-           && add_ext_conf(x, ca->cert, NID_authority_key_identifier,
-                           "keyid:always")
-           && add_ee_crl_dp(x, ca)
-           && add_ext_conf(x, NULL, NID_info_access, OCSP_AIA)
-           && X509_sign(x, ca->key, EVP_sha256()) > 0;
+    return add_dirname_ext(x, NID_issuer_alt_name, make_dn(ian)) &&
+           add_ext_conf(x, NULL, NID_subject_key_identifier, "hash") &&
+           add_ext_conf(x, ca->cert, NID_authority_key_identifier,
+                        "keyid:always") &&
+           add_ee_crl_dp(x, ca) &&
+           add_ext_conf(x, NULL, NID_info_access, OCSP_AIA) &&
+           X509_sign(x, ca->key, EVP_sha256()) > 0;
 }
 
 /* 20 upper-case hex digits: the format of the CN is UNCONFIRMED (§12.3). */
@@ -750,8 +744,7 @@ auth_cn(char *cn)
 }
 
 static X509 *
-build_auth_cert(const struct ca *ca, EVP_PKEY *key,
-                const struct ee_info *info)
+build_auth_cert(const struct ca *ca, EVP_PKEY *key, const struct ee_info *info)
 {
     char cn[AUTH_CN_LEN + 1];
     const char *const dn[] = { "C", "JP", "CN", cn, NULL };
@@ -763,9 +756,9 @@ build_auth_cert(const struct ca *ca, EVP_PKEY *key,
     x = new_cert(subject, X509_get_subject_name(ca->cert), key,
                  info->not_after);
     /* The policy's criticality is UNCONFIRMED; as for the sign cert. */
-    if (x == NULL
-        || !add_ext_conf(x, NULL, NID_key_usage, "critical,digitalSignature")
-        || !add_policy(x, AUTH_POLICY, CPS_URI) || !finish_ee(x, ca))
+    if (x == NULL ||
+        !add_ext_conf(x, NULL, NID_key_usage, "critical,digitalSignature") ||
+        !add_policy(x, AUTH_POLICY, CPS_URI) || !finish_ee(x, ca))
         goto fail;
     X509_NAME_free(subject);
     return x;
@@ -791,13 +784,13 @@ sign_cn(char *cn, size_t size, const struct ee_info *info)
 }
 
 static X509 *
-build_sign_cert(const struct ca *ca, EVP_PKEY *key,
-                const struct ee_info *info)
+build_sign_cert(const struct ca *ca, EVP_PKEY *key, const struct ee_info *info)
 {
     const struct vcard_person *p = info->p;
     char cn[64];
-    const char *const dn[] = { "C", "JP", "L",  p->prefecture, "L",
-                               p->municipality, "CN", cn, NULL };
+    const char *const dn[] = { "C",           "JP", "L",
+                               p->prefecture, "L",  p->municipality,
+                               "CN",          cn,   NULL };
     X509_NAME *subject = NULL;
     X509 *x = NULL;
 
@@ -807,11 +800,11 @@ build_sign_cert(const struct ca *ca, EVP_PKEY *key,
         goto fail;
     x = new_cert(subject, X509_get_subject_name(ca->cert), key,
                  info->not_after);
-    if (x == NULL
-        || !add_ext_conf(x, NULL, NID_key_usage,
-                         "critical,digitalSignature,nonRepudiation")
-        || !add_policy(x, SIGN_POLICY, CPS_URI) || !add_person_san(x, p)
-        || !finish_ee(x, ca))
+    if (x == NULL ||
+        !add_ext_conf(x, NULL, NID_key_usage,
+                      "critical,digitalSignature,nonRepudiation") ||
+        !add_policy(x, SIGN_POLICY, CPS_URI) || !add_person_san(x, p) ||
+        !finish_ee(x, ca))
         goto fail;
     X509_NAME_free(subject);
     return x;
@@ -857,12 +850,11 @@ ee_not_after(const struct vcard_person *p, time_t now, const X509 *ca)
 static int
 person_valid(const struct vcard_person *p)
 {
-    int ok = p != NULL && p->name != NULL && p->name_alt != NULL
-             && p->address != NULL && p->address_alt != NULL
-             && p->prefecture != NULL && p->municipality != NULL
-             && p->birth != NULL && strlen(p->birth) == 8
-             && p->era >= '0' && p->era <= '5' && p->sex >= '1'
-             && p->sex <= '3';
+    int ok = p != NULL && p->name != NULL && p->name_alt != NULL &&
+             p->address != NULL && p->address_alt != NULL &&
+             p->prefecture != NULL && p->municipality != NULL &&
+             p->birth != NULL && strlen(p->birth) == 8 && p->era >= '0' &&
+             p->era <= '5' && p->sex >= '1' && p->sex <= '3';
 
     for (int i = 0; ok && i < 8; i++)
         ok = p->birth[i] >= '0' && p->birth[i] <= '9';
@@ -899,8 +891,8 @@ init_ca(const char *dir, enum ca_kind kind)
         goto out;
     }
     ca.cert = build_ca_cert(kind, ca.key, time(NULL));
-    ok = ca.cert != NULL && write_key(key_path, ca.key)
-         && write_cert(crt, ca.cert);
+    ok = ca.cert != NULL && write_key(key_path, ca.key) &&
+         write_cert(crt, ca.cert);
 out:
     free_ca(&ca);
     return ok;
@@ -911,9 +903,9 @@ vcard_pki_init(const char *pki_dir)
 {
     char path[PATH_MAX];
 
-    if (pki_dir == NULL || !make_dir(pki_dir) || !init_ca(pki_dir, CA_AUTH)
-        || !init_ca(pki_dir, CA_SIGN)
-        || !join(path, sizeof(path), pki_dir, "serial"))
+    if (pki_dir == NULL || !make_dir(pki_dir) || !init_ca(pki_dir, CA_AUTH) ||
+        !init_ca(pki_dir, CA_SIGN) ||
+        !join(path, sizeof(path), pki_dir, "serial"))
         return 0;
     if (access(path, F_OK) == 0)
         return 1;
@@ -951,8 +943,8 @@ copy_ca_cert(const char *card_dir, enum ca_kind kind, const struct ca *ca)
 {
     char crt[PATH_MAX], key_path[PATH_MAX];
 
-    return file_paths(card_dir, ca_profiles[kind].stem, crt, key_path)
-           && write_cert(crt, ca->cert);
+    return file_paths(card_dir, ca_profiles[kind].stem, crt, key_path) &&
+           write_cert(crt, ca->cert);
 }
 
 int
@@ -963,16 +955,16 @@ vcard_pki_issue(const char *pki_dir, const char *card_dir,
     struct ee_info info = { .p = p, .now = time(NULL) };
     int ok = 0;
 
-    if (pki_dir == NULL || card_dir == NULL || !person_valid(p)
-        || !load_ca(pki_dir, CA_AUTH, &auth)
-        || !load_ca(pki_dir, CA_SIGN, &sign) || !make_dir(card_dir)
-        || !next_sequence(pki_dir, &info.seq))
+    if (pki_dir == NULL || card_dir == NULL || !person_valid(p) ||
+        !load_ca(pki_dir, CA_AUTH, &auth) ||
+        !load_ca(pki_dir, CA_SIGN, &sign) || !make_dir(card_dir) ||
+        !next_sequence(pki_dir, &info.seq))
         goto out;
     info.not_after = ee_not_after(p, info.now, auth.cert);
-    ok = issue_ee(card_dir, "auth", &auth, build_auth_cert, &info)
-         && issue_ee(card_dir, "sign", &sign, build_sign_cert, &info)
-         && copy_ca_cert(card_dir, CA_AUTH, &auth)
-         && copy_ca_cert(card_dir, CA_SIGN, &sign);
+    ok = issue_ee(card_dir, "auth", &auth, build_auth_cert, &info) &&
+         issue_ee(card_dir, "sign", &sign, build_sign_cert, &info) &&
+         copy_ca_cert(card_dir, CA_AUTH, &auth) &&
+         copy_ca_cert(card_dir, CA_SIGN, &sign);
 out:
     free_ca(&sign);
     free_ca(&auth);

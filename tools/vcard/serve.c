@@ -66,8 +66,8 @@ write_stats(const char *path, const struct vcard *card)
 }
 
 static void
-trace_pair(FILE *trace, const uint8_t *cmd, size_t cmd_len,
-           const uint8_t *resp, size_t resp_len)
+trace_pair(FILE *trace, const uint8_t *cmd, size_t cmd_len, const uint8_t *resp,
+           size_t resp_len)
 {
     char line[2 * VCARD_RESP_MAX + 700];
 
@@ -82,8 +82,8 @@ trace_pair(FILE *trace, const uint8_t *cmd, size_t cmd_len,
 
 /* Faults that change an answer (docs/myna-vcard.1, "FAULTS"). */
 static size_t
-apply_faults(const struct serve_opts *o, uint8_t ins, uint8_t *resp,
-             size_t len, size_t cap)
+apply_faults(const struct serve_opts *o, uint8_t ins, uint8_t *resp, size_t len,
+             size_t cap)
 {
     size_t data = len - 2;
 
@@ -180,8 +180,8 @@ connect_retry(const struct serve_opts *o)
         if (fd >= 0)
             return fd;
         if (!said++)
-            fprintf(stderr, "myna-vcard: waiting for vpcd at %s:%u\n",
-                    o->host, o->port);
+            fprintf(stderr, "myna-vcard: waiting for vpcd at %s:%u\n", o->host,
+                    o->port);
         sleep_ms(100);
     }
     return -1;
@@ -210,8 +210,7 @@ vcard_serve(struct vcard_state *st, const struct serve_opts *o)
         if (end != CONN_FAULT)
             continue; /* vpcd went away (pcscd restart): reconnect */
         s.fault_fired = 1;
-        fprintf(stderr, "myna-vcard: card removed after %ld APDUs\n",
-                s.served);
+        fprintf(stderr, "myna-vcard: card removed after %ld APDUs\n", s.served);
         if (o->reinsert_ms < 0) {
             while (!stop_requested)
                 sleep_ms(100);

@@ -22,13 +22,13 @@ struct serve_opts {
     const char *stats_path; /* NULL: no stats file */
     unsigned apdu_delay_ms;
     unsigned sign_delay_ms;
-    long remove_after;      /* close the connection after N APDUs; 0: never */
-    long drop_after;        /* leave APDU N+1 unanswered and close; 0: never */
-    long reinsert_ms;       /* after a fault: reconnect after N ms; <0 never */
-    int fault_sw_ins;       /* answer fault_sw to this INS */
+    long remove_after; /* close the connection after N APDUs; 0: never */
+    long drop_after;   /* leave APDU N+1 unanswered and close; 0: never */
+    long reinsert_ms;  /* after a fault: reconnect after N ms; <0 never */
+    int fault_sw_ins;  /* answer fault_sw to this INS */
     uint16_t fault_sw;
-    int truncate_ins;       /* answer half the data of this INS */
-    int oversize_ins;       /* answer 300 extra bytes to this INS */
+    int truncate_ins; /* answer half the data of this INS */
+    int oversize_ins; /* answer 300 extra bytes to this INS */
 };
 
 void serve_opts_init(struct serve_opts *o);

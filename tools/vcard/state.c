@@ -42,8 +42,8 @@ read_blob(const char *dir, const char *name, struct vcard_blob *b)
 
     b->data = malloc(BLOB_MAX);
     if (f == NULL || b->data == NULL) {
-        fprintf(stderr, "myna-vcard: cannot read %s: %s\n",
-                path ? path : name, strerror(errno));
+        fprintf(stderr, "myna-vcard: cannot read %s: %s\n", path ? path : name,
+                strerror(errno));
         goto out;
     }
     b->len = fread(b->data, 1, BLOB_MAX, f);
@@ -96,8 +96,8 @@ write_atomic(const char *dir, const char *name, const char *text, size_t len)
     ok = rename(tmp, path) == 0;
 out:
     if (!ok)
-        fprintf(stderr, "myna-vcard: cannot write %s: %s\n",
-                path ? path : name, strerror(errno));
+        fprintf(stderr, "myna-vcard: cannot write %s: %s\n", path ? path : name,
+                strerror(errno));
     if (fd >= 0)
         close(fd);
     free(path);
@@ -228,8 +228,8 @@ parse_state(struct vcard_state *st, const char *text, int pass)
             break;
         }
         *eq = '\0';
-        int pin_line = strncmp(line, "pin.", 4) == 0 ||
-                       strncmp(line, "tries.", 6) == 0;
+        int pin_line =
+            strncmp(line, "pin.", 4) == 0 || strncmp(line, "tries.", 6) == 0;
         if (pass == 0)
             ok = pin_line || apply_header_line(st, line, eq + 1);
         else
@@ -237,8 +237,8 @@ parse_state(struct vcard_state *st, const char *text, int pass)
     }
     OPENSSL_cleanse(copy, sizeof(copy));
     if (!ok)
-        fprintf(stderr, "myna-vcard: %s/%s:%d: bad line\n", st->dir,
-                STATE_FILE, lineno);
+        fprintf(stderr, "myna-vcard: %s/%s:%d: bad line\n", st->dir, STATE_FILE,
+                lineno);
     return ok;
 }
 
