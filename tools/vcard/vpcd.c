@@ -40,12 +40,21 @@ vpcd_connect(const char *host, unsigned port)
 }
 
 /* Read exactly len bytes; EINTR ends the read so that a signal can stop
- * the card. */
+ * the card.  vpcd writes a message's length and its bytes in two send()s:
+ * with delayed ACKs its second write waits for our ACK of the first, about
+ * 40 ms per APDU.  Linux clears TCP_QUICKACK after use (tcp(7)), so it is
+ * set again before every read.  Card latency is modelled with
+ * --apdu-delay-ms, not by the transport. */
 static int
 read_full(int fd, uint8_t *buf, size_t len)
 {
+    int one = 1;
+
     while (len > 0) {
-        ssize_t n = recv(fd, buf, len, 0);
+        ssize_t n;
+
+        setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
+        n = recv(fd, buf, len, 0);
 
         if (n <= 0)
             return 0;
