@@ -132,4 +132,42 @@ else
     pass "the trace holds no PIN anywhere"
 fi
 
+# ---------------------------------------- --fault-truncate, --fault-oversize
+# A card that lies about lengths: half of EF 0006 (80 of 160 bytes) with
+# 9000, or 300 bytes more than READ BINARY asked for.
+harness_start_vcard "$CARD" --fault-truncate B0
+mapfile -t R < <(apdu "$SELECT_JPKI" 00A4020C020006 00B0000000)
+check_eq "--fault-truncate B0: EF 0006 read answers 80 of 160 bytes" \
+    "9000 80" "$(sw_of "${R[2]:-}") $(( $(data_of "${R[2]:-}" | tr -d '\n' | wc -c) / 2 ))"
+harness_stop_vcard
+harness_start_vcard "$CARD" --fault-oversize B0
+mapfile -t R < <(apdu "$SELECT_JPKI" 00A4020C020008 00B0000003)
+diag "--fault-oversize B0 answer:" "$(printf '%s' "${R[2]:-}" | cut -c1-80)"
+case "${R[2]:-}" in
+ERR*) pass "--fault-oversize B0: the 303-byte answer does not pass as a normal one" ;;
+"9000 8F8F00") fail "--fault-oversize B0: answer was not oversized" "${R[2]:-}" ;;
+*) if [ $(( $(data_of "${R[2]:-}" | tr -d '\n' | wc -c) / 2 )) -gt 3 ]; then
+        pass "--fault-oversize B0: more data than Le=3 arrives"
+    else
+        fail "--fault-oversize B0: oversized answer" "${R[2]:-}"
+    fi ;;
+esac
+harness_stop_vcard
+
+# --------------------------------------------------------------- card swap
+# Two cards of two people on the same reader: different certificates and
+# token serial numbers, so a host can tell a swap from a reinsertion.
+harness_start_vcard "$CARD"
+first=$(read_ef 000A "$SELECT_JPKI" | md5sum)
+first_info=$(read_ef 0006 "$SELECT_JPKI" | cut -c161-192)
+harness_stop_vcard
+harness_new_card other 2
+harness_start_vcard "$HARNESS_CARD"
+second=$(read_ef 000A "$SELECT_JPKI" | md5sum)
+second_info=$(read_ef 0006 "$SELECT_JPKI" | cut -c161-192)
+harness_stop_vcard
+check "card swap: another auth certificate" test "$first" != "$second"
+check "card swap: another token serial in EF 0006" \
+    test -n "$first_info" -a "$first_info" != "$second_info"
+
 harness_done
