@@ -49,3 +49,32 @@ TESTS += tests/unit/test-vcard-apdu tests/unit/test-vcard-card \
 
 # Integration tests each start a pcscd: give them a little time, fail
 # instead of hanging forever.
+
+# The same unit tests and fuzz replay again with ASan + UBSan (any report
+# fails the test), and under valgrind: sanitizers and valgrind are part of
+# every make check, not a separate CI job.  Built from the sources, not
+# from libvcard.la, so that every object carries the instrumentation.
+ASAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+VCARD_SOURCES = $(tools_vcard_libvcard_la_SOURCES)
+check_PROGRAMS += tests/unit/test-vcard-card-asan tests/unit/pki-check-asan \
+	tests/fuzz/replay-vcard-asan
+tests_unit_test_vcard_card_asan_SOURCES = $(tests_unit_test_vcard_card_SOURCES) \
+	$(VCARD_SOURCES)
+tests_unit_test_vcard_card_asan_CFLAGS = $(VCARD_TEST_CFLAGS) $(ASAN_FLAGS)
+tests_unit_test_vcard_card_asan_LDFLAGS = $(ASAN_FLAGS)
+tests_unit_test_vcard_card_asan_LDADD = $(CRYPTO_LIBS) $(CMOCKA_LIBS)
+tests_unit_pki_check_asan_SOURCES = $(tests_unit_pki_check_SOURCES) \
+	$(VCARD_SOURCES)
+tests_unit_pki_check_asan_CFLAGS = $(VCARD_TEST_CFLAGS) $(ASAN_FLAGS)
+tests_unit_pki_check_asan_LDFLAGS = $(ASAN_FLAGS)
+tests_unit_pki_check_asan_LDADD = $(CRYPTO_LIBS)
+tests_fuzz_replay_vcard_asan_SOURCES = $(tests_fuzz_replay_vcard_SOURCES) \
+	$(VCARD_SOURCES)
+tests_fuzz_replay_vcard_asan_CFLAGS = $(VCARD_TEST_CFLAGS) $(ASAN_FLAGS)
+tests_fuzz_replay_vcard_asan_LDFLAGS = $(ASAN_FLAGS)
+tests_fuzz_replay_vcard_asan_LDADD = $(CRYPTO_LIBS)
+
+dist_check_SCRIPTS += tests/unit/sanitizers.sh tests/unit/valgrind.sh
+EXTRA_DIST += tests/valgrind.supp
+TESTS += tests/unit/sanitizers.sh tests/unit/valgrind.sh

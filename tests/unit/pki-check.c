@@ -708,7 +708,7 @@ static void
 check_attributes(const struct card *c)
 {
     const struct vcard_person *p = c->p;
-    char sex[2] = { p->sex, '\0' }, birth[16], oid[32];
+    char sex[2] = { p->sex, '\0' }, birth[16], oid[48];
     const char *want[6] = { p->name, p->name_alt, sex,
                             birth,   p->address,  p->address_alt };
     int crit = -1, n;
