@@ -7,8 +7,7 @@
 
 #include <openssl/rsa.h>
 
-#include "content.h"
-#include "people.h"
+#include "state.h"
 #include "vcard-fixture.h"
 
 static EVP_PKEY *fixture_rsa;
@@ -40,23 +39,6 @@ fake_cert(struct vcard_blob *b, size_t total, uint8_t seed)
     return 1;
 }
 
-/* As tools/vcard/state.c build_content(). */
-static int
-build_content(struct vcard_state *st)
-{
-    const struct vcard_person *p = vcard_person_get(st->person);
-
-    if (p == NULL)
-        return 0;
-    vcard_token_info(st->token_info, st->serial);
-    vcard_surface_info_ef(st->surface_info);
-    st->attrs_len = vcard_attrs_ef(st->attrs_ef, sizeof(st->attrs_ef), p);
-    return vcard_my_number_ef(st->my_number_ef, p, st->my_number) &&
-           st->attrs_len != 0 &&
-           vcard_verification_b(st->verification_b, p, st->expiry_year,
-                                st->security_code);
-}
-
 struct vcard_state *
 fixture_card_new(void)
 {
@@ -82,7 +64,7 @@ fixture_card_new(void)
     if (EVP_PKEY_up_ref(key) != 1)
         goto fail;
     st->sign_key = key;
-    if (!build_content(st) || !vcard_apps_build(st))
+    if (!vcard_state_build(st))
         goto fail;
     st->card.pin_changed = NULL;
     st->card.pin_changed_arg = NULL;
@@ -96,16 +78,7 @@ fail:
 void
 fixture_card_free(struct vcard_state *st)
 {
-    if (st == NULL)
-        return;
-    EVP_PKEY_free(st->auth_key);
-    EVP_PKEY_free(st->sign_key);
-    free(st->auth_crt.data);
-    free(st->sign_crt.data);
-    free(st->auth_ca_crt.data);
-    free(st->sign_ca_crt.data);
-    free(st->dir);
-    free(st);
+    vcard_state_free(st);
 }
 
 uint16_t

@@ -265,11 +265,13 @@ read_state_text(const char *dir, char text[STATE_MAX])
     return 1;
 }
 
-static int
-build_content(struct vcard_state *st)
+int
+vcard_state_build(struct vcard_state *st)
 {
     const struct vcard_person *p = vcard_person_get(st->person);
 
+    if (p == NULL)
+        return 0;
     vcard_token_info(st->token_info, st->serial);
     vcard_surface_info_ef(st->surface_info);
     st->attrs_len = vcard_attrs_ef(st->attrs_ef, sizeof(st->attrs_ef), p);
@@ -281,7 +283,7 @@ build_content(struct vcard_state *st)
                 st->person);
         return 0;
     }
-    return 1;
+    return vcard_apps_build(st);
 }
 
 struct vcard_state *
@@ -300,8 +302,7 @@ vcard_state_load(const char *card_dir)
         !read_blob(card_dir, "sign-ca.crt", &st->sign_ca_crt) ||
         (st->auth_key = read_key(card_dir, "auth.key.pem")) == NULL ||
         (st->sign_key = read_key(card_dir, "sign.key.pem")) == NULL ||
-        !build_content(st) || !vcard_apps_build(st) ||
-        !parse_state(st, text, 1))
+        !vcard_state_build(st) || !parse_state(st, text, 1))
         goto out;
     st->card.pin_changed = save_hook;
     st->card.pin_changed_arg = st;
@@ -351,7 +352,7 @@ vcard_state_create(const char *pki_dir, const char *card_dir, size_t person)
     if (!random_digits(st.serial, 16) || !random_digits(st.security_code, 4))
         return 0;
     /* Build the PIN table with its defaults, then write it out. */
-    ok = build_content(&st) && vcard_apps_build(&st) && vcard_state_save(&st);
+    ok = vcard_state_build(&st) && vcard_state_save(&st);
     OPENSSL_cleanse(&st.card, sizeof(st.card));
     return ok;
 }

@@ -49,6 +49,11 @@ int vcard_state_create(const char *pki_dir, const char *card_dir,
  * message on stderr on failure. */
 struct vcard_state *vcard_state_load(const char *card_dir);
 
+/* Build the data EFs and the card (with default PINs) from the person,
+ * serial, security code, expiry, certificates and keys already in st.
+ * Returns 1, or 0 with a message on stderr. */
+int vcard_state_build(struct vcard_state *st);
+
 /* Persist the PIN values and counters (the card's pin_changed hook). */
 int vcard_state_save(const struct vcard_state *st);
 
