@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Readers and slots.  Every PC/SC reader gets an index the first time it is
+ * seen and keeps it while the module is loaded, so slot ids are stable:
+ * slot 2i is reader i's auth token, slot 2i+1 its sign token (one card =
+ * two tokens, as OpenSC users expect, card-protocol.md §13.3).  A card is a
+ * My Number Card when the JPKI AP can be selected, whatever its ATR (§1).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static void
+blob_free(struct myna_blob *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = 0;
+}
+
+void
+myna_reader_forget_inlock(struct myna_reader *r)
+{
+    for (size_t i = 0; i < MYNA_CERT_COUNT; i++)
+        blob_free(&r->certs[i]);
+    myna_token_clear_inlock(r);
+    if (r->conn != NULL)
+        myna_pcsc_disconnect(r->conn, false);
+    r->conn = NULL;
+    r->kind = MYNA_CARD_UNKNOWN;
+    r->have_info = false;
+    r->ap_selected = false;
+    r->in_transaction = false;
+    r->generation++;
+    for (size_t k = 0; k < MYNA_TOKENS_PER_CARD; k++)
+        myna_session_close_slot_inlock(
+            (CK_SLOT_ID)((r - myna_mod.readers) * MYNA_TOKENS_PER_CARD + k));
+}
+
+static struct myna_reader *
+reader_by_name(const char *name)
+{
+    for (size_t i = 0; i < myna_mod.n_readers; i++)
+        if (strcmp(myna_mod.readers[i].name, name) == 0)
+            return &myna_mod.readers[i];
+    if (myna_mod.n_readers >= MYNA_MAX_READERS)
+        return NULL;
+    struct myna_reader *r = &myna_mod.readers[myna_mod.n_readers++];
+
+    memset(r, 0, sizeof(*r));
+    size_t n = strnlen(name, sizeof(r->name) - 1);
+
+    memcpy(r->name, name, n);
+    r->name[n] = '\0';
+    return r;
+}
+
+/* Take the readers' state from pcscd; a change of a reader's event counter
+ * means the card was removed or inserted (or reset by a reader): drop
+ * everything known about the old insertion. */
+CK_RV
+myna_readers_refresh_inlock(void)
+{
+    struct myna_reader_state now[MYNA_MAX_READERS];
+    size_t n = 0;
+    CK_RV rv = myna_pcsc_readers(myna_mod.pcsc, now, MYNA_MAX_READERS, &n);
+
+    if (rv != CKR_OK)
+        return rv;
+    for (size_t i = 0; i < myna_mod.n_readers; i++)
+        myna_mod.readers[i].exists = false;
+    for (size_t i = 0; i < n; i++) {
+        struct myna_reader *r = reader_by_name(now[i].name);
+
+        if (r == NULL)
+            continue; /* more than MYNA_MAX_READERS readers */
+        r->exists = true;
+        if (r->present != now[i].present || r->counter != now[i].counter) {
+            if (r->present || r->conn != NULL)
+                myna_reader_forget_inlock(r);
+            r->present = now[i].present;
+            r->counter = now[i].counter;
+        }
+    }
+    for (size_t i = 0; i < myna_mod.n_readers; i++) {
+        struct myna_reader *r = &myna_mod.readers[i];
+
+        if (!r->exists && (r->present || r->conn != NULL)) {
+            myna_reader_forget_inlock(r); /* reader unplugged */
+            r->present = false;
+        }
+    }
+    return CKR_OK;
+}
+
+struct myna_reader *
+myna_reader_of_slot_inlock(CK_SLOT_ID slot, enum myna_key *key)
+{
+    size_t i = slot / MYNA_TOKENS_PER_CARD;
+
+    if (i >= myna_mod.n_readers)
+        return NULL;
+    if (key != NULL)
+        *key = slot % MYNA_TOKENS_PER_CARD == 0 ? MYNA_KEY_AUTH : MYNA_KEY_SIGN;
+    return &myna_mod.readers[i];
+}
+
+CK_RV
+myna_reader_check_inlock(struct myna_reader *r, CK_RV rv)
+{
+    if (rv == CKR_DEVICE_REMOVED || rv == CKR_TOKEN_NOT_PRESENT) {
+        myna_log("reader '%s': card gone", r->name);
+        myna_reader_forget_inlock(r);
+        r->present = false;
+        return CKR_DEVICE_REMOVED;
+    }
+    return rv;
+}
+
+CK_RV
+myna_reader_begin_inlock(struct myna_reader *r)
+{
+    bool was_reset = false;
+    CK_RV rv;
+
+    if (!r->exists || !r->present)
+        return CKR_TOKEN_NOT_PRESENT;
+    if (r->conn == NULL) {
+        rv = myna_pcsc_connect(myna_mod.pcsc, r->name, &r->conn);
+        if (rv != CKR_OK)
+            return myna_reader_check_inlock(r, rv);
+        r->io.transmit = myna_pcsc_transmit;
+        r->io.ctx = r->conn;
+        r->ap_selected = false;
+    }
+    rv = myna_pcsc_begin(r->conn, &was_reset);
+    if (rv != CKR_OK)
+        return myna_reader_check_inlock(r, rv);
+    if (was_reset) {
+        /* Someone reset the card: its security state and current DF are
+         * gone (§7), so are our logins. */
+        myna_log("reader '%s': card was reset", r->name);
+        r->ap_selected = false;
+        for (size_t k = 0; k < MYNA_TOKENS_PER_CARD; k++)
+            r->tokens[k].logged_in = false;
+    }
+    r->in_transaction = true;
+    return CKR_OK;
+}
+
+void
+myna_reader_end_inlock(struct myna_reader *r, bool reset)
+{
+    if (r->conn != NULL && r->in_transaction)
+        myna_pcsc_end(r->conn, reset);
+    r->in_transaction = false;
+    if (reset)
+        r->ap_selected = false;
+}
+
+CK_RV
+myna_reader_select_ap_inlock(struct myna_reader *r)
+{
+    CK_RV rv;
+
+    if (r->ap_selected)
+        return CKR_OK;
+    rv = myna_card_select_jpki(&r->io);
+    if (rv == CKR_OK)
+        r->ap_selected = true;
+    return rv;
+}
+
+bool
+myna_reader_has_token_inlock(struct myna_reader *r)
+{
+    CK_RV rv;
+
+    if (!r->exists || !r->present)
+        return false;
+    if (r->kind != MYNA_CARD_UNKNOWN)
+        return r->kind == MYNA_CARD_JPKI;
+    rv = myna_reader_begin_inlock(r);
+    if (rv != CKR_OK)
+        return false;
+    rv = myna_reader_select_ap_inlock(r);
+    myna_reader_end_inlock(r, false);
+    if (rv == CKR_OK) {
+        r->kind = MYNA_CARD_JPKI;
+        myna_token_build_objects_inlock(r);
+    } else if (rv == CKR_TOKEN_NOT_RECOGNIZED || rv == CKR_DEVICE_ERROR) {
+        r->kind = MYNA_CARD_OTHER;
+    } else {
+        myna_reader_check_inlock(r, rv);
+    }
+    myna_log("reader '%s': %s", r->name,
+             r->kind == MYNA_CARD_JPKI ? "My Number Card" : "no JPKI AP");
+    return r->kind == MYNA_CARD_JPKI;
+}
+
+void
+myna_readers_free_inlock(void)
+{
+    for (size_t i = 0; i < myna_mod.n_readers; i++) {
+        struct myna_reader *r = &myna_mod.readers[i];
+
+        for (size_t c = 0; c < MYNA_CERT_COUNT; c++)
+            blob_free(&r->certs[c]);
+        myna_token_clear_inlock(r);
+        if (r->conn != NULL)
+            myna_pcsc_disconnect(r->conn, false);
+        r->conn = NULL;
+    }
+    myna_mod.n_readers = 0;
+}
