@@ -80,3 +80,31 @@ tests_fuzz_replay_vcard_asan_LDADD = $(CRYPTO_LIBS)
 dist_check_SCRIPTS += tests/unit/sanitizers.sh tests/unit/valgrind.sh
 EXTRA_DIST += tests/valgrind.supp
 TESTS += tests/unit/sanitizers.sh tests/unit/valgrind.sh
+
+# ---------------------------------------------------------------------
+# myna-pkcs11: unit tests of the pure layers (cmocka), fuzz replays.
+P11_TEST_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS) $(PCSC_CFLAGS) \
+	$(CRYPTO_CFLAGS) $(CMOCKA_CFLAGS) -I$(top_srcdir)/pkcs11 \
+	-I$(top_srcdir)/tests/unit
+P11_TEST_LIBS = pkcs11/libmynap11.la $(CRYPTO_LIBS) $(CMOCKA_LIBS) -lpthread
+P11_UNIT_TESTS = tests/unit/test-p11-attr tests/unit/test-p11-digest \
+	tests/unit/test-p11-x509 tests/unit/test-p11-pin
+check_PROGRAMS += $(P11_UNIT_TESTS) tests/fuzz/replay-p11-x509
+TESTS += $(P11_UNIT_TESTS) tests/fuzz/replay-p11-x509.sh
+dist_check_SCRIPTS += tests/fuzz/replay-p11-x509.sh
+tests_unit_test_p11_attr_SOURCES = tests/unit/test-p11-attr.c
+tests_unit_test_p11_attr_CFLAGS = $(P11_TEST_CFLAGS)
+tests_unit_test_p11_attr_LDADD = $(P11_TEST_LIBS)
+tests_unit_test_p11_digest_SOURCES = tests/unit/test-p11-digest.c
+tests_unit_test_p11_digest_CFLAGS = $(P11_TEST_CFLAGS)
+tests_unit_test_p11_digest_LDADD = $(P11_TEST_LIBS)
+tests_unit_test_p11_x509_SOURCES = tests/unit/test-p11-x509.c
+tests_unit_test_p11_x509_CFLAGS = $(P11_TEST_CFLAGS)
+tests_unit_test_p11_x509_LDADD = $(P11_TEST_LIBS)
+tests_unit_test_p11_pin_SOURCES = tests/unit/test-p11-pin.c
+tests_unit_test_p11_pin_CFLAGS = $(P11_TEST_CFLAGS)
+tests_unit_test_p11_pin_LDADD = $(P11_TEST_LIBS)
+tests_fuzz_replay_p11_x509_SOURCES = tests/fuzz/fuzz-p11-x509.c \
+	tests/fuzz/replay.c
+tests_fuzz_replay_p11_x509_CFLAGS = $(P11_TEST_CFLAGS)
+tests_fuzz_replay_p11_x509_LDADD = $(P11_TEST_LIBS)
