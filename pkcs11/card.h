@@ -21,7 +21,7 @@
  * set to the response length including SW1 SW2.  Returns CKR_OK or the
  * transport's CK_RV (CKR_DEVICE_REMOVED, CKR_DEVICE_ERROR, ...). */
 struct myna_io {
-    CK_RV (*transmit)
+    CK_RV(*transmit)
     (void *ctx, const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
      size_t *resp_len);
     void *ctx;

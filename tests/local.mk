@@ -108,3 +108,17 @@ tests_fuzz_replay_p11_x509_SOURCES = tests/fuzz/fuzz-p11-x509.c \
 	tests/fuzz/replay.c
 tests_fuzz_replay_p11_x509_CFLAGS = $(P11_TEST_CFLAGS)
 tests_fuzz_replay_p11_x509_LDADD = $(P11_TEST_LIBS)
+# The card layer against the in-process virtual card (fake-io.c).
+check_PROGRAMS += tests/unit/test-p11-card tests/fuzz/replay-p11-card
+TESTS += tests/unit/test-p11-card tests/fuzz/replay-p11-card.sh
+dist_check_SCRIPTS += tests/fuzz/replay-p11-card.sh
+tests_unit_test_p11_card_SOURCES = tests/unit/test-p11-card.c \
+	tests/unit/fake-io.c tests/unit/fake-io.h tests/unit/vcard-fixture.c
+tests_unit_test_p11_card_CFLAGS = $(P11_TEST_CFLAGS) \
+	-I$(top_srcdir)/tools/vcard
+tests_unit_test_p11_card_LDADD = pkcs11/libmynap11.la \
+	tools/vcard/libvcard.la $(CRYPTO_LIBS) $(CMOCKA_LIBS) -lpthread
+tests_fuzz_replay_p11_card_SOURCES = tests/fuzz/fuzz-p11-card.c \
+	tests/fuzz/replay.c
+tests_fuzz_replay_p11_card_CFLAGS = $(P11_TEST_CFLAGS)
+tests_fuzz_replay_p11_card_LDADD = $(P11_TEST_LIBS)
