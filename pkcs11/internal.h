@@ -134,6 +134,17 @@ void myna_reader_forget_inlock(struct myna_reader *r);
 CK_RV myna_reader_select_ap_inlock(struct myna_reader *r);
 void myna_readers_free_inlock(void);
 
+/* One card operation, run by myna_reader_run_inlock with the JPKI AP
+ * current, inside a PC/SC transaction. */
+typedef CK_RV (*myna_card_op)(struct myna_io *io, void *arg);
+/* Run op; when the AP was only assumed current and op fails with
+ * CKR_DEVICE_ERROR, select the AP and run op once more (another program
+ * may have selected another application without resetting the card).
+ * retry is false for operations that present a PIN: a PIN is never sent
+ * twice. */
+CK_RV myna_reader_run_inlock(struct myna_reader *r, myna_card_op op, void *arg,
+                             bool retry);
+
 /* token.c */
 CK_RV myna_token_load_info_inlock(struct myna_reader *r);
 CK_RV myna_token_info_inlock(struct myna_reader *r, enum myna_key key,

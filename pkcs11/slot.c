@@ -175,6 +175,31 @@ myna_reader_select_ap_inlock(struct myna_reader *r)
     return rv;
 }
 
+CK_RV
+myna_reader_run_inlock(struct myna_reader *r, myna_card_op op, void *arg,
+                       bool retry)
+{
+    CK_RV rv = myna_reader_begin_inlock(r);
+    bool assumed;
+
+    if (rv != CKR_OK)
+        return rv;
+    assumed = r->ap_selected;
+    rv = myna_reader_select_ap_inlock(r);
+    if (rv == CKR_OK)
+        rv = op(&r->io, arg);
+    if (rv == CKR_DEVICE_ERROR && assumed && retry) {
+        myna_log("reader '%s': the JPKI AP was not current, selecting it",
+                 r->name);
+        r->ap_selected = false;
+        rv = myna_reader_select_ap_inlock(r);
+        if (rv == CKR_OK)
+            rv = op(&r->io, arg);
+    }
+    myna_reader_end_inlock(r, false);
+    return myna_reader_check_inlock(r, rv);
+}
+
 bool
 myna_reader_has_token_inlock(struct myna_reader *r)
 {

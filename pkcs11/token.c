@@ -62,24 +62,31 @@ pad(CK_UTF8CHAR *dst, size_t len, const char *s)
     memcpy(dst, s, n < len ? n : len);
 }
 
+struct read_arg {
+    uint16_t fid;
+    uint8_t **data;
+    size_t *len;
+};
+
+static CK_RV
+read_op(struct myna_io *io, void *arg)
+{
+    struct read_arg *a = arg;
+
+    return myna_card_read_ef(io, a->fid, a->data, a->len);
+}
+
 /* Read a certificate once per insertion (EF 0001 only after the sign
  * password: 6982 becomes CKR_USER_NOT_LOGGED_IN). */
 static CK_RV
 load_cert_inlock(struct myna_reader *r, enum myna_cert_src src)
 {
     struct myna_blob *b = &r->certs[src];
-    CK_RV rv;
+    struct read_arg a = { cert_defs[src].fid, &b->data, &b->len };
 
     if (b->data != NULL)
         return CKR_OK;
-    rv = myna_reader_begin_inlock(r);
-    if (rv != CKR_OK)
-        return rv;
-    rv = myna_reader_select_ap_inlock(r);
-    if (rv == CKR_OK)
-        rv = myna_card_read_ef(&r->io, cert_defs[src].fid, &b->data, &b->len);
-    myna_reader_end_inlock(r, false);
-    return myna_reader_check_inlock(r, rv);
+    return myna_reader_run_inlock(r, read_op, &a, true);
 }
 
 /* The token serial number identifies the card: EF 0006's serialNumber
@@ -116,16 +123,11 @@ myna_token_load_info_inlock(struct myna_reader *r)
     size_t len = 0;
     CK_RV rv;
 
+    struct read_arg a = { MYNA_EF_TOKEN_INFO, &data, &len };
+
     if (r->have_info)
         return CKR_OK;
-    rv = myna_reader_begin_inlock(r);
-    if (rv != CKR_OK)
-        return rv;
-    rv = myna_reader_select_ap_inlock(r);
-    if (rv == CKR_OK)
-        rv = myna_card_read_ef(&r->io, MYNA_EF_TOKEN_INFO, &data, &len);
-    myna_reader_end_inlock(r, false);
-    rv = myna_reader_check_inlock(r, rv);
+    rv = myna_reader_run_inlock(r, read_op, &a, true);
     if (rv == CKR_OK && len < sizeof(r->token_info))
         rv = CKR_DEVICE_ERROR;
     if (rv == CKR_OK) {
@@ -137,21 +139,29 @@ myna_token_load_info_inlock(struct myna_reader *r)
     return rv;
 }
 
+struct tries_arg {
+    enum myna_key key;
+    int tries;
+};
+
+static CK_RV
+tries_op(struct myna_io *io, void *arg)
+{
+    struct tries_arg *a = arg;
+
+    return myna_card_pin_tries(io, a->key, &a->tries);
+}
+
+/* The empty VERIFY presents no PIN: it may be repeated. */
 static CK_RV
 read_tries_inlock(struct myna_reader *r, enum myna_key key)
 {
-    CK_RV rv = myna_reader_begin_inlock(r);
-    int tries = -1;
+    struct tries_arg a = { key, -1 };
+    CK_RV rv = myna_reader_run_inlock(r, tries_op, &a, true);
 
-    if (rv != CKR_OK)
-        return rv;
-    rv = myna_reader_select_ap_inlock(r);
     if (rv == CKR_OK)
-        rv = myna_card_pin_tries(&r->io, key, &tries);
-    myna_reader_end_inlock(r, false);
-    if (rv == CKR_OK)
-        r->tokens[key].tries = tries;
-    return myna_reader_check_inlock(r, rv);
+        r->tokens[key].tries = a.tries;
+    return rv;
 }
 
 static CK_VERSION
@@ -630,20 +640,30 @@ out:
     return rv;
 }
 
+struct sign_arg {
+    enum myna_key key;
+    const uint8_t *in;
+    size_t in_len;
+    uint8_t *sig;
+    size_t *sig_len;
+};
+
+static CK_RV
+sign_op(struct myna_io *io, void *arg)
+{
+    struct sign_arg *a = arg;
+
+    return myna_card_sign(io, a->key, a->in, a->in_len, a->sig, a->sig_len);
+}
+
 CK_RV
 myna_token_sign_inlock(struct myna_reader *r, enum myna_key key,
                        const uint8_t *in, size_t in_len, uint8_t *sig,
                        size_t *sig_len)
 {
-    CK_RV rv = myna_reader_begin_inlock(r);
+    struct sign_arg a = { key, in, in_len, sig, sig_len };
+    CK_RV rv = myna_reader_run_inlock(r, sign_op, &a, true);
 
-    if (rv != CKR_OK)
-        return rv;
-    rv = myna_reader_select_ap_inlock(r);
-    if (rv == CKR_OK)
-        rv = myna_card_sign(&r->io, key, in, in_len, sig, sig_len);
-    myna_reader_end_inlock(r, false);
-    rv = myna_reader_check_inlock(r, rv);
     /* 6982: the card forgot our PIN (another program re-selected the AP
      * or reset the card): the token is logged out. */
     if (rv == CKR_USER_NOT_LOGGED_IN)
