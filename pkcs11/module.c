@@ -743,7 +743,15 @@ static CK_RV
 check_sign_key(struct myna_reader *r, enum myna_key key, CK_OBJECT_HANDLE kh)
 {
     struct myna_object *o = myna_token_object_inlock(r, key, kh);
+    const struct myna_token *t = &r->tokens[key];
 
+    /* A private key that exists but is hidden because the token is not
+     * logged in: CKR_USER_NOT_LOGGED_IN (base spec §5.13.1 C_SignInit),
+     * not an unknown handle. */
+    for (size_t i = 0; o == NULL && i < t->n_objects; i++)
+        if (t->objects[i].handle == kh &&
+            t->objects[i].kind == MYNA_OBJ_PRIVKEY)
+            return CKR_USER_NOT_LOGGED_IN;
     if (o == NULL)
         return CKR_KEY_HANDLE_INVALID;
     if (o->kind != MYNA_OBJ_PRIVKEY)

@@ -354,6 +354,10 @@ add_key(struct myna_token *t, enum myna_cert_src src, bool private_key,
         CKA_ENCRYPT,        CKA_WRAP,    CKA_DERIVE,
         CKA_VERIFY_RECOVER, CKA_TRUSTED, CKA_LOCAL,
     };
+    static const CK_ATTRIBUTE_TYPE priv_secret[] = {
+        CKA_PRIVATE_EXPONENT, CKA_PRIME_1,    CKA_PRIME_2,
+        CKA_EXPONENT_1,       CKA_EXPONENT_2, CKA_COEFFICIENT,
+    };
     const struct cert_def *d = &cert_defs[src];
     struct myna_object *o = new_object(
         t, private_key ? MYNA_OBJ_PRIVKEY : MYNA_OBJ_PUBKEY, src, is_private);
@@ -391,6 +395,16 @@ add_key(struct myna_token *t, enum myna_cert_src src, bool private_key,
                    sizeof(pub_false) / sizeof(pub_false[0]), CK_FALSE);
     if (rv == CKR_OK && !private_key)
         rv = myna_attrs_set_bool(&o->attrs, CKA_VERIFY, CK_TRUE);
+    /* The RSA private values exist but never leave the card: asking for
+     * one is CKR_ATTRIBUTE_SENSITIVE (base spec §5.7.5 case 1), not
+     * CKR_ATTRIBUTE_TYPE_INVALID as for an attribute a key lacks. */
+    for (size_t i = 0; rv == CKR_OK && private_key &&
+                       i < sizeof(priv_secret) / sizeof(priv_secret[0]);
+         i++) {
+        rv = myna_attrs_set(&o->attrs, priv_secret[i], NULL, 0);
+        if (rv == CKR_OK)
+            myna_attrs_set_sensitive(&o->attrs, priv_secret[i]);
+    }
     return rv;
 }
 

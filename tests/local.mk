@@ -38,7 +38,8 @@ dist_check_SCRIPTS += tests/fuzz/replay-vcard.sh \
 	tests/integration/lockout.sh \
 	tests/integration/opensc-crosscheck.sh \
 	tests/integration/faults.sh \
-	tests/integration/module-pkcs11-tool.sh
+	tests/integration/module-pkcs11-tool.sh \
+	tests/integration/module-ecosystem.sh
 EXTRA_DIST += tests/harness/lib.sh tests/summary.sh tests/fuzz/corpus
 
 TESTS += tests/unit/test-vcard-apdu tests/unit/test-vcard-card \
@@ -47,7 +48,8 @@ TESTS += tests/unit/test-vcard-apdu tests/unit/test-vcard-card \
 	tests/integration/lockout.sh \
 	tests/integration/opensc-crosscheck.sh \
 	tests/integration/faults.sh \
-	tests/integration/module-pkcs11-tool.sh
+	tests/integration/module-pkcs11-tool.sh \
+	tests/integration/module-ecosystem.sh
 
 # Integration tests each start a pcscd: give them a little time, fail
 # instead of hanging forever.
