@@ -108,6 +108,7 @@ struct myna_module {
     struct myna_pcsc *pcsc;
     struct myna_reader readers[MYNA_MAX_READERS];
     size_t n_readers;
+    unsigned long pcsc_epoch; /* myna_pcsc_epoch() when last refreshed */
     struct myna_session *sessions;
     CK_SESSION_HANDLE next_session;
     CK_OBJECT_HANDLE next_object;

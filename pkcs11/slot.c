@@ -71,6 +71,18 @@ myna_readers_refresh_inlock(void)
 
     if (rv != CKR_OK)
         return rv;
+    if (myna_pcsc_epoch(myna_mod.pcsc) != myna_mod.pcsc_epoch) {
+        /* pcscd restarted: our card handles are dead and the cards were
+         * powered off, whatever the (restarted) event counters say. */
+        myna_mod.pcsc_epoch = myna_pcsc_epoch(myna_mod.pcsc);
+        for (size_t i = 0; i < myna_mod.n_readers; i++) {
+            struct myna_reader *r = &myna_mod.readers[i];
+
+            if (r->present || r->conn != NULL)
+                myna_reader_forget_inlock(r);
+            r->present = false;
+        }
+    }
     for (size_t i = 0; i < myna_mod.n_readers; i++)
         myna_mod.readers[i].exists = false;
     for (size_t i = 0; i < n; i++) {

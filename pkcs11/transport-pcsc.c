@@ -47,6 +47,7 @@ struct myna_pcsc {
     SCARDCONTEXT wait_ctx;
     bool have_wait;
     atomic_bool cancelled; /* sticky: set by myna_pcsc_cancel() */
+    unsigned long epoch;   /* pcscd restarts seen by the listing */
 };
 
 struct myna_pcsc_card {
@@ -281,6 +282,7 @@ myna_pcsc_readers(struct myna_pcsc *p, struct myna_reader_state *out,
             /* pcscd restarted: a new context, once. */
             (void)SCardReleaseContext(p->ctx);
             p->have_ctx = false;
+            p->epoch++;
             retried = true;
             continue;
         }
@@ -296,6 +298,17 @@ myna_pcsc_readers(struct myna_pcsc *p, struct myna_reader_state *out,
         return CKR_OK;
     }
     return myna_pcsc_rv(lrv);
+}
+
+unsigned long
+myna_pcsc_epoch(struct myna_pcsc *p)
+{
+    unsigned long e;
+
+    pthread_mutex_lock(&p->lock);
+    e = p->epoch;
+    pthread_mutex_unlock(&p->lock);
+    return e;
 }
 
 /* ---- waiting for events ------------------------------------------- */

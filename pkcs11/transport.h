@@ -35,6 +35,10 @@ void myna_pcsc_close(struct myna_pcsc *ctx);
  * re-established once. */
 CK_RV myna_pcsc_readers(struct myna_pcsc *ctx, struct myna_reader_state *out,
                         size_t max, size_t *n);
+/* How many times myna_pcsc_readers() found pcscd gone and re-established
+ * the context: a restart, after which every card handle is dead and every
+ * card was powered off. */
+unsigned long myna_pcsc_epoch(struct myna_pcsc *ctx);
 
 /* Block until a reader or card changes or timeout_ms passes (0: poll,
  * -1: forever) or myna_pcsc_cancel() is called.  CKR_OK: something

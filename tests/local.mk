@@ -124,3 +124,15 @@ tests_fuzz_replay_p11_card_SOURCES = tests/fuzz/fuzz-p11-card.c \
 	tests/fuzz/replay.c
 tests_fuzz_replay_p11_card_CFLAGS = $(P11_TEST_CFLAGS)
 tests_fuzz_replay_p11_card_LDADD = $(P11_TEST_LIBS)
+
+# The module's API contract and robustness through the real stack: a
+# cmocka suite and a long-lived REPL driven by tests/module/test-module.sh
+# (removal, swap, pcscd restart, C_WaitForSlotEvent).  The module is
+# dlopen()ed, as applications load it.
+check_PROGRAMS += tests/module/test-module
+tests_module_test_module_SOURCES = tests/module/test-module.c
+tests_module_test_module_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS) \
+	$(CRYPTO_CFLAGS) $(CMOCKA_CFLAGS) -I$(top_srcdir)/pkcs11 -pthread
+tests_module_test_module_LDADD = $(CMOCKA_LIBS) $(CRYPTO_LIBS) -ldl -lpthread
+dist_check_SCRIPTS += tests/module/test-module.sh
+TESTS += tests/module/test-module.sh

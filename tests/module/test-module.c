@@ -13,7 +13,9 @@
  * Environment: MYNA_PKCS11_MODULE (the module, required),
  * MYNA_TEST_AUTH_PIN / MYNA_TEST_SIGN_PIN (test secrets of the virtual
  * card, default 1234 / ABC123), MYNA_TEST_SERIAL (the card's serial
- * number as `myna-vcard status' tells it; checked when set).
+ * number as `myna-vcard status' tells it; checked when set),
+ * MYNA_TEST_FILTER / MYNA_TEST_SKIP (cmocka name patterns: run only the
+ * matching tests / skip them, e.g. test_fork under valgrind).
  *
  * Section numbers (§) refer to the PKCS#11 v3.0 base specification.
  */
@@ -63,7 +65,10 @@ static const char *sign_pin = "ABC123";
 /* CK_RV names                                                        */
 /* ------------------------------------------------------------------ */
 
-#define RV(x) { x, #x }
+#define RV(x)                                                                  \
+    {                                                                          \
+        x, #x                                                                  \
+    }
 static const struct {
     CK_RV rv;
     const char *name;
@@ -571,8 +576,7 @@ test_not_initialized(void **state)
                   F->C_Sign(1, buf, 4, buf, &len));
         assert_rv(CKR_CRYPTOKI_NOT_INITIALIZED,
                   F->C_WaitForSlotEvent(CKF_DONT_BLOCK, &slot, NULL));
-        assert_rv(CKR_CRYPTOKI_NOT_INITIALIZED,
-                  F->C_GenerateRandom(1, buf, 4));
+        assert_rv(CKR_CRYPTOKI_NOT_INITIALIZED, F->C_GenerateRandom(1, buf, 4));
         assert_rv(CKR_CRYPTOKI_NOT_INITIALIZED, F->C_SessionCancel(1, 0));
     }
 }
@@ -625,8 +629,8 @@ test_interfaces(void **state)
 
     /* {2,40}: the 2.40 table, the one C_GetFunctionList returns. */
     ifc = NULL;
-    assert_rv(CKR_OK, get_interface((CK_UTF8CHAR_PTR) "PKCS 11", &v240, &ifc,
-                                    0));
+    assert_rv(CKR_OK,
+              get_interface((CK_UTF8CHAR_PTR) "PKCS 11", &v240, &ifc, 0));
     fl = ifc->pFunctionList;
     assert_int_equal(fl->version.major, 2);
     assert_int_equal(fl->version.minor, 40);
@@ -747,7 +751,7 @@ test_bad_slot(void **state)
               F->C_OpenSession(BAD_SLOT, CKF_SERIAL_SESSION, NULL, NULL, &s));
     assert_rv(CKR_SLOT_ID_INVALID, F->C_CloseAllSessions(BAD_SLOT));
     assert_rv(CKR_SLOT_ID_INVALID,
-              F->C_GetSlotInfo((CK_SLOT_ID)~(CK_ULONG)0, &si));
+              F->C_GetSlotInfo((CK_SLOT_ID) ~(CK_ULONG)0, &si));
 }
 
 /* §5.5.5 C_GetMechanismList, §5.5.6 C_GetMechanismInfo: honest flags. */
@@ -915,10 +919,8 @@ test_null_arguments(void **state)
     assert_rv(CKR_ARGUMENTS_BAD, F->C_CopyObject(t.s, t.cert, NULL, 1, &h));
     assert_rv(CKR_ARGUMENTS_BAD, F->C_CopyObject(t.s, t.cert, &a, 1, NULL));
     assert_rv(CKR_ARGUMENTS_BAD, F->C_GetObjectSize(t.s, t.cert, NULL));
-    assert_rv(CKR_ARGUMENTS_BAD,
-              F->C_GetAttributeValue(t.s, t.cert, NULL, 1));
-    assert_rv(CKR_ARGUMENTS_BAD,
-              F->C_SetAttributeValue(t.s, t.cert, NULL, 1));
+    assert_rv(CKR_ARGUMENTS_BAD, F->C_GetAttributeValue(t.s, t.cert, NULL, 1));
+    assert_rv(CKR_ARGUMENTS_BAD, F->C_SetAttributeValue(t.s, t.cert, NULL, 1));
     assert_rv(CKR_ARGUMENTS_BAD, F->C_FindObjectsInit(t.s, NULL, 1));
     assert_rv(CKR_OK, F->C_FindObjectsInit(t.s, NULL, 0));
     assert_rv(CKR_ARGUMENTS_BAD, F->C_FindObjects(t.s, NULL, 4, &n));
@@ -989,7 +991,7 @@ test_bad_session(void **state)
     assert_rv(CKR_SESSION_HANDLE_INVALID, F->C_SessionCancel(b, CKF_SIGN));
     assert_rv(CKR_SESSION_HANDLE_INVALID, F->C_MessageSignInit(b, &m, 1));
 
-    /* A closed session's handle is invalid from then on (§5.6.2). */
+    /* A closed session's handle is invalid from then on (§5.6). */
     assert_rv(CKR_OK, slot_of(AUTH_LABEL, &slot));
     assert_rv(CKR_OK,
               F->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s));
@@ -997,12 +999,12 @@ test_bad_session(void **state)
     assert_rv(CKR_OK, F->C_CloseSession(s));
     assert_rv(CKR_SESSION_HANDLE_INVALID, F->C_GetSessionInfo(s, &si));
     assert_rv(CKR_SESSION_HANDLE_INVALID, F->C_CloseSession(s));
-    /* §5.6.3 C_CloseAllSessions. */
+    /* §5.6 C_CloseAllSessions. */
     assert_rv(CKR_OK,
               F->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s));
     assert_rv(CKR_OK, F->C_CloseAllSessions(slot));
     assert_rv(CKR_SESSION_HANDLE_INVALID, F->C_GetSessionInfo(s, &si));
-    /* §5.6.1: CKF_SERIAL_SESSION is mandatory. */
+    /* §5.6 C_OpenSession: CKF_SERIAL_SESSION is mandatory. */
     assert_rv(CKR_SESSION_PARALLEL_NOT_SUPPORTED,
               F->C_OpenSession(slot, 0, NULL, NULL, &s));
 }
@@ -1156,9 +1158,9 @@ test_session_login(void **state)
     assert_rv(CKR_OK, slot_of(AUTH_LABEL, &slot));
     assert_rv(CKR_OK,
               F->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &ro));
-    assert_rv(CKR_OK, F->C_OpenSession(slot, CKF_SERIAL_SESSION |
-                                                 CKF_RW_SESSION,
-                                       NULL, NULL, &rw));
+    assert_rv(CKR_OK,
+              F->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL,
+                               NULL, &rw));
     assert_rv(CKR_OK, F->C_GetSessionInfo(ro, &si));
     assert_int_equal(si.slotID, slot);
     assert_int_equal(si.state, CKS_RO_PUBLIC_SESSION);
@@ -1167,10 +1169,11 @@ test_session_login(void **state)
     assert_rv(CKR_OK, F->C_GetSessionInfo(rw, &si));
     assert_int_equal(si.state, CKS_RW_PUBLIC_SESSION);
 
-    /* §4.4 private objects are invisible before login. */
+    /* Private objects (CKA_PRIVATE, §4.4) are invisible before login. */
     assert_rv(CKR_OK, find_objects(ro, &t, 1, objs, &n));
     assert_int_equal(n, 0);
-    /* §5.6.8: malformed PINs are refused before any APDU, no SO. */
+    /* §5.6 C_Login: malformed PINs are refused before any APDU; there
+     * is no SO. */
     assert_rv(CKR_PIN_INVALID,
               F->C_Login(ro, CKU_USER, (CK_UTF8CHAR_PTR) "12a4", 4));
     assert_rv(CKR_PIN_LEN_RANGE,
@@ -1204,7 +1207,7 @@ test_session_login(void **state)
     assert_rv(CKR_USER_NOT_LOGGED_IN, F->C_Logout(ro));
     assert_rv(CKR_OK, find_objects(ro, &t, 1, objs, &n));
     assert_int_equal(n, 0);
-    /* C_LoginUser without a user name is C_Login (§5.6.9). */
+    /* C_LoginUser without a user name is C_Login (§5.6). */
     assert_rv(CKR_OK, F->C_LoginUser(rw, CKU_USER, pin, 4, NULL, 0));
     assert_rv(CKR_OK, F->C_Logout(ro));
     assert_rv(CKR_OK, F->C_CloseSession(ro));
@@ -1381,8 +1384,8 @@ check_agreement(CK_BYTE key_id)
 
     /* CKA_MODULUS equals the modulus inside the certificate. */
     assert_rv(CKR_OK, get_attr(t.s, t.priv, CKA_MODULUS, &mod, &mod_len));
-    assert_int_equal(
-        EVP_PKEY_get_bn_param(t.pkey, OSSL_PKEY_PARAM_RSA_N, &n), 1);
+    assert_int_equal(EVP_PKEY_get_bn_param(t.pkey, OSSL_PKEY_PARAM_RSA_N, &n),
+                     1);
     cert_mod_len = BN_bn2bin(n, cert_mod);
     assert_int_equal(cert_mod_len, (int)mod_len);
     assert_memory_equal(mod, cert_mod, mod_len);
@@ -1518,7 +1521,7 @@ test_sign_length_rules(void **state)
     assert_true(F->C_Sign(t.s, data, sizeof(data), sig, &len) != CKR_OK);
     assert_rv(CKR_OK, F->C_SignInit(t.s, &m, t.priv));
 
-    /* §5.6.10 C_SessionCancel ends it too. */
+    /* §5.6 C_SessionCancel ends it too. */
     assert_rv(CKR_OK, F->C_SessionCancel(t.s, CKF_SIGN));
     assert_rv(CKR_OPERATION_NOT_INITIALIZED, F->C_SignFinal(t.s, sig, &len));
     tok_close(&t);
@@ -1551,8 +1554,8 @@ test_sign_multipart(void **state)
     tok_open(&t, 1, 0);
     for (size_t k = 0; k < sizeof(mechs) / sizeof(mechs[0]); k++) {
         mech = (CK_MECHANISM){ mechs[k], NULL, 0 };
-        assert_rv(CKR_OK, sign_once(t.s, t.priv, mechs[k], data,
-                                    sizeof(data), single, &ls));
+        assert_rv(CKR_OK, sign_once(t.s, t.priv, mechs[k], data, sizeof(data),
+                                    single, &ls));
         assert_rv(CKR_OK, F->C_SignInit(t.s, &mech, t.priv));
         assert_rv(CKR_OK, F->C_SignUpdate(t.s, data, 1));
         assert_rv(CKR_OK, F->C_SignUpdate(t.s, data + 1, 0));
@@ -1565,8 +1568,8 @@ test_sign_multipart(void **state)
         assert_memory_equal(single, multi, SIG_LEN);
         assert_true(verify_sig(t.pkey, md_of(mechs[k]), data, sizeof(data),
                                single, ls));
-        assert_true(verify_sig(t.pkey, md_of(mechs[k]), data, sizeof(data),
-                               multi, lm));
+        assert_true(
+            verify_sig(t.pkey, md_of(mechs[k]), data, sizeof(data), multi, lm));
         /* A changed message does not verify. */
         data[0] ^= 1;
         assert_false(verify_sig(t.pkey, md_of(mechs[k]), data, sizeof(data),
@@ -1595,13 +1598,11 @@ test_sign_multipart(void **state)
 
     /* 245 bytes fit, 246 do not; the failure ends the operation. */
     memset(big, 0x5a, sizeof(big));
-    assert_rv(CKR_OK,
-              sign_once(t.s, t.priv, CKM_RSA_PKCS, big, 245, raw, &lr));
+    assert_rv(CKR_OK, sign_once(t.s, t.priv, CKM_RSA_PKCS, big, 245, raw, &lr));
     assert_rv(CKR_DATA_LEN_RANGE,
               sign_once(t.s, t.priv, CKM_RSA_PKCS, big, 246, raw, &lr));
     lr = sizeof(raw);
-    assert_rv(CKR_OPERATION_NOT_INITIALIZED,
-              F->C_Sign(t.s, big, 10, raw, &lr));
+    assert_rv(CKR_OPERATION_NOT_INITIALIZED, F->C_Sign(t.s, big, 10, raw, &lr));
     assert_rv(CKR_OK, F->C_SignInit(t.s, &mech, t.priv));
     assert_rv(CKR_OK, F->C_SignUpdate(t.s, big, 200));
     assert_rv2(CKR_OK, CKR_DATA_LEN_RANGE, F->C_SignUpdate(t.s, big, 46));
@@ -1743,8 +1744,7 @@ test_threads(void **state)
         w[i].id = i;
         w[i].slot = t.slot;
         w[i].pkey = t.pkey;
-        assert_int_equal(pthread_create(&w[i].th, NULL, worker_main, &w[i]),
-                         0);
+        assert_int_equal(pthread_create(&w[i].th, NULL, worker_main, &w[i]), 0);
     }
     for (int i = 0; i < N_THREADS; i++)
         pthread_join(w[i].th, NULL);
@@ -1766,7 +1766,8 @@ test_threads(void **state)
 }
 
 /* ------------------------------------------------------------------ */
-/* fork() (§5.4.1: a child process must call C_Initialize)            */
+/* fork(): the child must call C_Initialize itself (base spec,        */
+/* "Applications and processes")                                      */
 /* ------------------------------------------------------------------ */
 
 /* The child: a step number on failure, 0 when everything worked. */
@@ -1795,8 +1796,8 @@ fork_child(EVP_PKEY *pkey)
         return 6;
     if (find_one(s, CKO_PRIVATE_KEY, 1, &key) != CKR_OK)
         return 7;
-    if (sign_once(s, key, CKM_SHA256_RSA_PKCS, data, sizeof(data), sig,
-                  &len) != CKR_OK)
+    if (sign_once(s, key, CKM_SHA256_RSA_PKCS, data, sizeof(data), sig, &len) !=
+        CKR_OK)
         return 8;
     if (!verify_sig(pkey, EVP_sha256(), data, sizeof(data), sig, len))
         return 9;
@@ -1884,8 +1885,8 @@ waiter_main(void *arg)
     return NULL;
 }
 
-/* §5.4.2 C_Finalize: "threads blocked in C_WaitForSlotEvent return
- * CKR_CRYPTOKI_NOT_INITIALIZED". */
+/* §5.4.2 C_Finalize, §5.5.4: a thread blocked in C_WaitForSlotEvent
+ * returns CKR_CRYPTOKI_NOT_INITIALIZED when another one finalizes. */
 static void
 test_wait_finalize(void **state)
 {
@@ -1905,7 +1906,7 @@ test_wait_finalize(void **state)
     assert_int_equal(pthread_create(&th, NULL, waiter_main, &w), 0);
     while (!atomic_load(&w.started))
         usleep(1000);
-    usleep(300 * 1000); /* let it block */
+    usleep(300 * 1000);                         /* let it block */
     assert_int_equal(sem_trywait(&w.done), -1); /* still blocked */
     clock_gettime(CLOCK_MONOTONIC, &t0);
     assert_rv(CKR_OK, F->C_Finalize(NULL));
@@ -1930,7 +1931,7 @@ test_wait_finalize(void **state)
 /* The REPL for the scenarios of test-module.sh                       */
 /* ------------------------------------------------------------------ */
 
-#define REPL_MAX 32
+#define REPL_MAX 128
 
 struct repl_session {
     CK_SESSION_HANDLE h;
@@ -1967,8 +1968,7 @@ repl_forget_all(void)
     memset(repl_s, 0, sizeof(repl_s));
 }
 
-static void
-out(const char *cmd, CK_RV rv, const char *fmt, ...)
+static void out(const char *cmd, CK_RV rv, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static void
@@ -2016,7 +2016,7 @@ repl_line(char *line)
     struct repl_session *r;
     const char *what = "";
     bool verified = false;
-    CK_SLOT_ID slot;
+    CK_SLOT_ID slot = 0;
     CK_RV rv;
 
     if (sscanf(line, "%31s %63s %63s", cmd, arg1, arg2) < 1)
@@ -2029,8 +2029,8 @@ repl_line(char *line)
         out(cmd, F->C_Finalize(NULL), NULL);
     } else if (strcmp(cmd, "slot") == 0) {
         /* slot auth|sign: the slot of that token */
-        rv = slot_of(strcmp(arg1, "sign") == 0 ? SIGN_LABEL : AUTH_LABEL,
-                     &slot);
+        rv =
+            slot_of(strcmp(arg1, "sign") == 0 ? SIGN_LABEL : AUTH_LABEL, &slot);
         out(cmd, rv, rv == CKR_OK ? "%lu" : NULL, (unsigned long)slot);
     } else if (strcmp(cmd, "slots") == 0) {
         /* slots: how many slots have a token */
@@ -2040,7 +2040,7 @@ repl_line(char *line)
         out(cmd, rv, "%lu", (unsigned long)n);
     } else if (strcmp(cmd, "tokeninfo") == 0) {
         CK_TOKEN_INFO ti;
-        char serial[17];
+        char serial[17] = "";
         size_t n = 16;
 
         rv = F->C_GetTokenInfo(h, &ti);
@@ -2064,8 +2064,7 @@ repl_line(char *line)
     } else if (strcmp(cmd, "close") == 0) {
         out(cmd, F->C_CloseSession(h), NULL);
     } else if (strcmp(cmd, "login") == 0) {
-        out(cmd,
-            F->C_Login(h, CKU_USER, (CK_UTF8CHAR_PTR)arg2, strlen(arg2)),
+        out(cmd, F->C_Login(h, CKU_USER, (CK_UTF8CHAR_PTR)arg2, strlen(arg2)),
             NULL);
     } else if (strcmp(cmd, "logout") == 0) {
         out(cmd, F->C_Logout(h), NULL);
@@ -2113,16 +2112,18 @@ repl_line(char *line)
             out(cmd, rv, "%s", what);
     } else if (strcmp(cmd, "signloop") == 0) {
         /* signloop H N: sign until the first failure, at most N times;
-         * prints the failure (or CKR_OK) and how many verified. */
-        int n = atoi(arg2), good = 0;
+         * prints the failure (or CKR_OK), "verified/made" and the
+         * function that failed. */
+        int n = atoi(arg2), good = 0, made = 0;
 
         r = repl_find(h, true);
         rv = r == NULL ? CKR_HOST_MEMORY : CKR_OK;
         for (int i = 0; rv == CKR_OK && i < n; i++) {
             rv = repl_sign(r, i, &what, &verified);
+            made += rv == CKR_OK;
             good += rv == CKR_OK && verified;
         }
-        out(cmd, rv, "%d %s", good, rv == CKR_OK ? "-" : what);
+        out(cmd, rv, "%d/%d %s", good, made, rv == CKR_OK ? "-" : what);
     } else if (strcmp(cmd, "find") == 0) {
         /* find H: all visible objects (C_FindObjectsInit/-/Final). */
         CK_OBJECT_HANDLE objs[MAX_OBJS];
@@ -2131,7 +2132,7 @@ repl_line(char *line)
         rv = find_objects(h, NULL, 0, objs, &n);
         out(cmd, rv, rv == CKR_OK ? "%lu" : NULL, (unsigned long)n);
     } else if (strcmp(cmd, "sessioninfo") == 0) {
-        CK_SESSION_INFO si;
+        CK_SESSION_INFO si = { 0 };
 
         rv = F->C_GetSessionInfo(h, &si);
         out(cmd, rv, rv == CKR_OK ? "%lu" : NULL, (unsigned long)si.state);
@@ -2243,8 +2244,7 @@ main(int argc, char **argv)
                                         teardown_fin),
         cmocka_unit_test_setup_teardown(test_sign_token, setup_init,
                                         teardown_fin),
-        cmocka_unit_test_setup_teardown(test_threads, setup_init,
-                                        teardown_fin),
+        cmocka_unit_test_setup_teardown(test_threads, setup_init, teardown_fin),
         cmocka_unit_test_setup_teardown(test_fork, setup_init, teardown_fin),
         cmocka_unit_test_setup_teardown(test_wait_dont_block, setup_init,
                                         teardown_fin),
@@ -2266,6 +2266,10 @@ main(int argc, char **argv)
         fprintf(stderr, "usage: test-module [repl]\n");
         return 2;
     }
+    if ((p = getenv("MYNA_TEST_FILTER")) != NULL && *p != '\0')
+        cmocka_set_test_filter(p);
+    if ((p = getenv("MYNA_TEST_SKIP")) != NULL && *p != '\0')
+        cmocka_set_skip_filter(p);
     return cmocka_run_group_tests_name("myna-pkcs11 module contract", tests,
                                        NULL, NULL);
 }
