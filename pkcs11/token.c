@@ -27,25 +27,22 @@ struct cert_def {
 };
 
 /* CKA_IDs 01-04 as OpenSC's JPKI emulation (§13.2), so that configurations
- * written for OpenSC keep working. */
+ * written for OpenSC keep working.  A key pair and its certificate share
+ * one label, as they share the CKA_ID, so that applications that pair
+ * objects by label find them (OpenSC's three labels differ). */
 static const struct cert_def cert_defs[MYNA_CERT_COUNT] = {
-    [MYNA_CERT_AUTH] = { MYNA_EF_AUTH_CERT, "User Authentication Certificate",
-                         0x01, false },
+    [MYNA_CERT_AUTH] = { MYNA_EF_AUTH_CERT, "User Authentication", 0x01,
+                         false },
     [MYNA_CERT_AUTH_CA] = { MYNA_EF_AUTH_CA,
                             "User Authentication CA Certificate", 0x03, true },
     [MYNA_CERT_SIGN_CA] = { MYNA_EF_SIGN_CA, "Digital Signature CA Certificate",
                             0x04, true },
-    [MYNA_CERT_SIGN] = { MYNA_EF_SIGN_CERT, "Digital Signature Certificate",
-                         0x02, false },
+    [MYNA_CERT_SIGN] = { MYNA_EF_SIGN_CERT, "Digital Signature", 0x02, false },
 };
 
 static const char *const token_labels[MYNA_TOKENS_PER_CARD] = {
     "JPKI User Authentication",
     "JPKI Digital Signature",
-};
-static const char *const key_labels[MYNA_TOKENS_PER_CARD] = {
-    "User Authentication Key",
-    "Digital Signature Key",
 };
 
 /* §5.1: 3 tries for the auth PIN, 5 for the sign password. */
@@ -368,7 +365,7 @@ add_key(struct myna_token *t, enum myna_cert_src src, bool private_key,
         return CKR_HOST_MEMORY;
     snprintf(uid, sizeof(uid), "%s-%02x", private_key ? "priv" : "pub", d->id);
     rv = storage_attrs(o, private_key ? CKO_PRIVATE_KEY : CKO_PUBLIC_KEY,
-                       key_labels[t->key], uid);
+                       d->label, uid);
     if (rv == CKR_OK)
         rv = myna_attrs_set(&o->attrs, CKA_ID, &d->id, 1);
     if (rv == CKR_OK)

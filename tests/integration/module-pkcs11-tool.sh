@@ -72,16 +72,17 @@ check_match "-L: password lengths 6/16" "*pin min/max *: 6/16*" "$slots"
 budget "pkcs11-tool -O (auth token)" 24 p11 -O
 objs=$OUT
 diag "-O auth token:" "$objs"
-for label in "User Authentication Certificate" \
+for label in "User Authentication" \
     "User Authentication CA Certificate" "Digital Signature CA Certificate"; do
     check_match "-O: certificate '$label'" \
         "*Certificate Object*label:*$label"$'\n'"*" "$objs"
 done
 check_match "-O: the public key verifies" \
-    "*Public Key Object*User Authentication Key*Usage:*verify*" "$objs"
+    "*Public Key Object*label: *User Authentication"$'\n'"*Usage:*verify*" \
+    "$objs"
 check_match "-O: a profile object" "*Profile object*" "$objs"
 case $objs in
-*"Digital Signature Certificate"$'\n'*) fail "-O: no sign certificate on the auth token" ;;
+*"label:      Digital Signature"$'\n'*) fail "-O: no sign certificate on the auth token" ;;
 *) pass "-O: no sign certificate on the auth token" ;;
 esac
 objs=$(p11 "${SIGN[@]}" -O)
@@ -132,9 +133,9 @@ check "sign password in lower case is accepted (upper-cased)" \
     p11 "${SIGN[@]}" --login --pin "$(tr 'A-Z' 'a-z' <<<"$SIGN_PIN")" -O
 objs=$(p11 "${SIGN[@]}" --login --pin "$SIGN_PIN" -O)
 check_match "sign token after login: the sign certificate" \
-    "*Certificate Object*Digital Signature Certificate*" "$objs"
+    "*Certificate Object*label: *Digital Signature"$'\n'"*" "$objs"
 check_match "sign token after login: its public key" \
-    "*Public Key Object*Digital Signature Key*" "$objs"
+    "*Public Key Object*label: *Digital Signature"$'\n'"*" "$objs"
 check "sign key signs" p11 "${SIGN[@]}" --login --pin "$SIGN_PIN" --sign \
     -m SHA256-RSA-PKCS --id 02 -i "$W/data" -o "$W/sign.sig"
 p11 "${SIGN[@]}" --login --pin "$SIGN_PIN" -r --type cert --id 02 \
