@@ -211,6 +211,21 @@ SLOT=$(field 3)
 expect "repl: C_GetTokenInfo shows the card's serial" \
     "tokeninfo CKR_OK $SERIAL1" tokeninfo "$SLOT"
 
+# ------------------------------ a second signature: 2 APDUs (issue #3)
+# The card counts what it answers (--stats); the key's SELECT and the
+# signature are all a second signature in the same session may cost.
+harness_stop_vcard
+harness_start_vcard "$CARD" --stats "$W/stats"
+login_sign "budget: the first signature"
+before=$(sed -n 's/^apdus=//p' "$W/stats")
+p11 sign "$S"
+after=$(sed -n 's/^apdus=//p' "$W/stats")
+check_eq "budget: a second signature in the same session" \
+    "sign CKR_OK verified" "$R"
+check "budget: the second signature took $((after - before)) APDUs (<= 2)" \
+    test $((after - before)) -le 2
+p11 logout "$S"
+
 # ------------------------------- (a) removal mid-session, reinsertion
 
 login_sign "removal: before"
