@@ -79,6 +79,8 @@ exchange(struct myna_io *io, const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
 
     io->apdus++;
     rv = io->transmit(io->ctx, cmd, cmd_len, resp, &n);
+    if (io->trace != NULL)
+        io->trace(cmd, cmd_len, resp, rv == CKR_OK ? n : 0);
     if (rv != CKR_OK)
         return rv;
     /* A response without SW1 SW2, or longer than the buffer we gave, is

@@ -26,6 +26,11 @@ struct myna_io {
      size_t *resp_len);
     void *ctx;
     unsigned long apdus; /* counted by myna_card_*, for the debug trace */
+    /* Optional: called after every exchange (the module's debug trace,
+     * log.c, which never shows the data of VERIFY or CHANGE REFERENCE
+     * DATA).  resp_len is 0 when the transport failed. */
+    void (*trace)(const uint8_t *cmd, size_t cmd_len, const uint8_t *resp,
+                  size_t resp_len);
 };
 
 enum myna_key {

@@ -186,6 +186,8 @@ void myna_session_end_sign(struct myna_session *s);
 
 /* log.c: debug trace on stderr when MYNA_PKCS11_DEBUG is set (never PINs) */
 void myna_log_init(void);
+void myna_log_apdu(const uint8_t *cmd, size_t cmd_len, const uint8_t *resp,
+                   size_t resp_len);
 void myna_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,5 +43,37 @@ myna_log(const char *fmt, ...)
     vfprintf(log_file, fmt, ap);
     va_end(ap);
     fputc('\n', log_file);
+    fflush(log_file);
+}
+
+static void
+hex(FILE *f, const uint8_t *b, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        fprintf(f, "%02X", b[i]);
+}
+
+/* One line per APDU.  VERIFY (INS 20) and CHANGE REFERENCE DATA (INS 24)
+ * carry PINs in their data: only the header and the length are written,
+ * as myna-vcard --trace does.  Certificates and signatures are public. */
+void
+myna_log_apdu(const uint8_t *cmd, size_t cmd_len, const uint8_t *resp,
+              size_t resp_len)
+{
+    bool pin = cmd_len > 5 && (cmd[1] == 0x20 || cmd[1] == 0x24);
+
+    if (log_file == NULL || cmd_len < 4)
+        return;
+    fprintf(log_file, "myna-pkcs11[%ld]: > ", (long)getpid());
+    hex(log_file, cmd, pin ? 4 : cmd_len);
+    if (pin)
+        fprintf(log_file, " ** (%zu bytes)", cmd_len - 4);
+    fputs("\n", log_file);
+    fprintf(log_file, "myna-pkcs11[%ld]: < ", (long)getpid());
+    if (resp_len == 0)
+        fputs("(no answer)", log_file);
+    else
+        hex(log_file, resp, resp_len);
+    fputs("\n", log_file);
     fflush(log_file);
 }

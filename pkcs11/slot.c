@@ -147,6 +147,7 @@ myna_reader_begin_inlock(struct myna_reader *r)
             return myna_reader_check_inlock(r, rv);
         r->io.transmit = myna_pcsc_transmit;
         r->io.ctx = r->conn;
+        r->io.trace = myna_log_apdu;
         r->ap_selected = false;
     }
     rv = myna_pcsc_begin(r->conn, &was_reset);

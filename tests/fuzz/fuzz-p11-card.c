@@ -178,7 +178,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         MYNA_EF_AUTH_CA,    MYNA_EF_SIGN_CA,           MYNA_EF_SIGN_CERT,
     };
     struct feed f = { data, size, 0 };
-    struct myna_io io = { fuzz_transmit, &f, 0 };
+    struct myna_io io = { .transmit = fuzz_transmit, .ctx = &f };
 
     (void)myna_card_select_jpki(&io);
     for (size_t i = 0; i < sizeof(fids) / sizeof(fids[0]); i++)

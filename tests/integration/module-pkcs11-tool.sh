@@ -154,6 +154,29 @@ check "--change-pin back" p11 "${AUTH[@]}" --login --pin 5678 --change-pin \
 out=$(p11 "${AUTH[@]}" --login --pin "$AUTH_PIN" --change-pin --new-pin 12 2>&1)
 check_match "a malformed new PIN is refused" "*CKR_PIN_LEN_RANGE*" "$out"
 
+check "--change-pin on the sign token (ABC123 -> XYZ789)" \
+    p11 "${SIGN[@]}" --login --pin "$SIGN_PIN" --change-pin --new-pin XYZ789
+check "the new sign password works" p11 "${SIGN[@]}" --login --pin XYZ789 -O
+check "--change-pin back on the sign token" p11 "${SIGN[@]}" --login \
+    --pin XYZ789 --change-pin --new-pin "$SIGN_PIN"
+out=$(p11 "${SIGN[@]}" --login --pin "$SIGN_PIN" --change-pin \
+    --new-pin ABCDEF 2>&1)
+check_match "a sign password without a digit is refused" "*CKR_PIN_INVALID*" \
+    "$out"
+
+# ------------------------------------------------- the debug trace
+DEBUG_LOG=$W/p11-debug.log
+MYNA_PKCS11_DEBUG=$DEBUG_LOG p11 "${AUTH[@]}" --login --pin "$AUTH_PIN" \
+    --sign -m SHA256-RSA-PKCS --id 01 -i "$W/data" -o "$W/dbg.sig" >/dev/null
+check "MYNA_PKCS11_DEBUG=file: APDUs are traced" \
+    grep -q ': > 802A0080' "$DEBUG_LOG"
+check "the trace redacts the VERIFY data" \
+    grep -q ': > 00200080 \*\* (5 bytes)' "$DEBUG_LOG"
+check_eq "no command line of the trace carries the PIN's bytes" 0 \
+    "$(grep ': > ' "$DEBUG_LOG" | grep -c "$(hex_of_ascii "$AUTH_PIN")")"
+check_eq "without MYNA_PKCS11_DEBUG nothing is written" "" \
+    "$(p11 -L 2>&1 | grep 'myna-pkcs11\[')"
+
 # ------------------------------------------------- pkcs11-tool --test
 for t in AUTH SIGN; do
     declare -n tok=$t
