@@ -78,6 +78,30 @@ session_free(struct myna_session *s)
     free(s);
 }
 
+/* Base spec §5.6: a login ends when the application's last session with
+ * the token closes.  The card keeps its verified state until told
+ * otherwise (§7), so it is cleared then (SELECT of the AP, one APDU):
+ * nobody else may sign with it after we are done.  The card has one state
+ * for both tokens: it is cleared once no session of either remains. */
+static void
+end_unused_login_inlock(CK_SLOT_ID slot)
+{
+    CK_SLOT_ID first = slot - slot % MYNA_TOKENS_PER_CARD;
+    enum myna_key key;
+    struct myna_reader *r = myna_reader_of_slot_inlock(slot, &key);
+    bool logged_in = false;
+
+    if (r == NULL)
+        return;
+    for (CK_SLOT_ID k = 0; k < MYNA_TOKENS_PER_CARD; k++) {
+        if (myna_slot_has_session_inlock(first + k))
+            return;
+        logged_in |= r->tokens[k].logged_in;
+    }
+    if (logged_in)
+        (void)myna_token_logout_inlock(r, key);
+}
+
 void
 myna_session_close_inlock(CK_SESSION_HANDLE h)
 {
@@ -86,9 +110,11 @@ myna_session_close_inlock(CK_SESSION_HANDLE h)
     for (p = &myna_mod.sessions; *p != NULL; p = &(*p)->next) {
         if ((*p)->handle == h) {
             struct myna_session *s = *p;
+            CK_SLOT_ID slot = s->slot;
 
             *p = s->next;
             session_free(s);
+            end_unused_login_inlock(slot);
             return;
         }
     }
@@ -109,6 +135,7 @@ myna_session_close_slot_inlock(CK_SLOT_ID slot)
             p = &s->next;
         }
     }
+    end_unused_login_inlock(slot);
 }
 
 void

@@ -246,11 +246,16 @@ myna_readers_free_inlock(void)
     for (size_t i = 0; i < myna_mod.n_readers; i++) {
         struct myna_reader *r = &myna_mod.readers[i];
 
+        bool logged_in = r->tokens[MYNA_KEY_AUTH].logged_in ||
+                         r->tokens[MYNA_KEY_SIGN].logged_in;
+
         for (size_t c = 0; c < MYNA_CERT_COUNT; c++)
             blob_free(&r->certs[c]);
         myna_token_clear_inlock(r);
+        /* C_Finalize with a token still logged in: reset the card, so
+         * that its verified state does not outlive us (§7). */
         if (r->conn != NULL)
-            myna_pcsc_disconnect(r->conn, false);
+            myna_pcsc_disconnect(r->conn, logged_in);
         r->conn = NULL;
     }
     myna_mod.n_readers = 0;
