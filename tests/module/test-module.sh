@@ -224,7 +224,18 @@ check_eq "budget: a second signature in the same session" \
     "sign CKR_OK verified" "$R"
 check "budget: the second signature took $((after - before)) APDUs (<= 2)" \
     test $((after - before)) -le 2
-p11 logout "$S"
+
+# Nobody rides on our login: once the last session is closed (the module
+# still loaded, its PC/SC connection open, so pcscd does not power the
+# card off), another program that selects the key and signs with raw
+# APDUs, without any PIN, gets 6982.
+expect "login ends with the last session: C_CloseSession" "close CKR_OK" \
+    close "$S"
+DI=$(printf 'ride %s' "$RANDOM" | sha256sum | cut -c1-64)
+mapfile -t RIDE < <(apdu 00A4020C020017 \
+    "802A008033${SHA256_DIGESTINFO_PREFIX:-3031300D060960864801650304020105000420}${DI}00")
+expect_sw "after our last session, a raw signature without PIN is refused" \
+    6982 "${RIDE[1]:-}"
 
 # ------------------------------- (a) removal mid-session, reinsertion
 
