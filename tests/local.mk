@@ -136,3 +136,18 @@ tests_module_test_module_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS) \
 tests_module_test_module_LDADD = $(CMOCKA_LIBS) $(CRYPTO_LIBS) -ldl -lpthread
 dist_check_SCRIPTS += tests/module/test-module.sh
 TESTS += tests/module/test-module.sh
+
+# The provider's RFC 7512 URI parser (pure).
+check_PROGRAMS += tests/unit/test-uri tests/fuzz/replay-uri
+TESTS += tests/unit/test-uri tests/fuzz/replay-uri.sh
+dist_check_SCRIPTS += tests/fuzz/replay-uri.sh
+URI_TEST_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(CMOCKA_CFLAGS) \
+	-I$(top_srcdir)/provider
+tests_unit_test_uri_SOURCES = tests/unit/test-uri.c provider/uri.c \
+	provider/uri.h
+tests_unit_test_uri_CFLAGS = $(URI_TEST_CFLAGS)
+tests_unit_test_uri_LDADD = $(CRYPTO_LIBS) $(CMOCKA_LIBS)
+tests_fuzz_replay_uri_SOURCES = tests/fuzz/fuzz-uri.c tests/fuzz/replay.c \
+	provider/uri.c
+tests_fuzz_replay_uri_CFLAGS = $(URI_TEST_CFLAGS)
+tests_fuzz_replay_uri_LDADD = $(CRYPTO_LIBS)

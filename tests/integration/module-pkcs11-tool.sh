@@ -123,8 +123,12 @@ check_match "5-digit PIN: CKR_PIN_LEN_RANGE" "*CKR_PIN_LEN_RANGE*" "$out"
 check_eq "malformed PINs never reach the card" "$before" \
     "$(grep -c '^> 00200080 \*\*' "$W/trace")"
 check_eq "malformed PINs cost no try" 3/3 "$(auth_tries)"
+verifies() { grep -c '^> 00200080 \*\*' "$W/trace"; }
+before=$(verifies)
 out=$(p11 "${AUTH[@]}" --login --pin 0000 -O 2>&1)
 check_match "wrong PIN: CKR_PIN_INCORRECT" "*CKR_PIN_INCORRECT*" "$out"
+check_eq "wrong PIN: sent to the card exactly once, never retried" 1 \
+    $(($(verifies) - before))
 check_eq "wrong PIN: one try spent" 2/3 "$(auth_tries)"
 check_match "-L: user PIN count low" "*user PIN count low*" "$(p11 -L)"
 check "right PIN after a wrong one" p11 "${AUTH[@]}" --login --pin "$AUTH_PIN" -O
@@ -144,6 +148,20 @@ openssl x509 -inform DER -in "$W/sign.der" -pubkey -noout >"$W/sign.pub"
 check "sign-key signature verifies with the sign certificate" \
     openssl dgst -sha256 -verify "$W/sign.pub" -signature "$W/sign.sig" \
     "$W/data"
+
+# ------------------------------------- several processes, one card
+# PC/SC transactions keep their APDUs apart: every signature verifies.
+pids=()
+for i in 1 2 3 4; do
+    p11 "${AUTH[@]}" --login --pin "$AUTH_PIN" --sign -m SHA256-RSA-PKCS \
+        --id 01 -i "$W/data" -o "$W/par$i.sig" >/dev/null 2>&1 &
+    pids+=($!)
+done
+wait "${pids[@]}" # not a bare wait: pcscd and the card are children too
+for i in 1 2 3 4; do
+    check "4 processes at once: signature $i verifies" openssl dgst -sha256 \
+        -verify "$W/auth.pub" -signature "$W/par$i.sig" "$W/data"
+done
 
 # ------------------------------------------------------- C_SetPIN
 check "--change-pin 1234 -> 5678" p11 "${AUTH[@]}" --login --pin "$AUTH_PIN" \
