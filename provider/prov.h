@@ -5,9 +5,9 @@
  * login policy.
  *
  * Locking: prov->lock guards p11 and pid (myna_prov_p11) and the bad-PIN
- * memory (login.c); it is never held while the application is called
- * back (passphrase callbacks) nor while a module lock is taken... except
- * in myna_prov_p11, which loads the module with it held (module → none).
+ * memory (login.c).  It is never held while the application is called
+ * back (passphrase callbacks).  Lock order: prov->lock, then the module's
+ * session lock (p11.h).
  */
 #ifndef MYNA_PROVIDER_PROV_H
 #define MYNA_PROVIDER_PROV_H
@@ -52,8 +52,11 @@ struct myna_prov {
  */
 struct myna_p11 *myna_prov_p11(struct myna_prov *prov);
 
-/* Algorithm tables (algs.c). */
+/* Algorithm tables (algs.c) and the dispatch tables they point at. */
 const OSSL_ALGORITHM *myna_algs(int operation_id);
+extern const OSSL_DISPATCH myna_rsa_keymgmt_functions[];
+extern const OSSL_DISPATCH myna_rsa_signature_functions[];
+extern const OSSL_DISPATCH myna_store_functions[];
 
 /* Debug line on stderr when "debug" is set; never prints secrets. */
 void myna_debug(const struct myna_prov *prov, const char *fmt, ...)

@@ -1,0 +1,59 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# make fuzz: build every libFuzzer target with clang (ASan + UBSan) and run
+# each for FUZZ_SECONDS (default 60) on a scratch copy of its committed
+# corpus; the committed seeds are never rewritten.  FUZZ_TARGETS picks a
+# subset.  Prints executions and coverage per target and fails on the
+# first crash, leaving the reproducer in $FUZZ_DIR/<target>/.
+set -euo pipefail
+
+srcdir=$(cd "$(dirname "$0")/../.." && pwd)
+builddir=${top_builddir:-$srcdir}
+seconds=${FUZZ_SECONDS:-60}
+dir=${FUZZ_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/myna-fuzz.XXXXXX")}
+cc=${FUZZ_CC:-clang}
+cflags=(-std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined
+    -fno-sanitize-recover=all -I"$builddir" -I"$srcdir"
+    -I"$srcdir/pkcs11" -I"$srcdir/provider" -I"$srcdir/tools/vcard"
+    -I"$srcdir/tests/unit" $(pkg-config --cflags p11-kit-1))
+vcard=(apdu.c card.c content.c apps.c trace.c people.c state.c pki.c)
+
+# sources TARGET: the files of one target (relative to the source tree).
+sources() {
+    case $1 in
+    vcard-apdu)
+        echo tests/fuzz/fuzz-vcard-apdu.c tests/unit/vcard-fixture.c \
+            "${vcard[@]/#/tools/vcard/}"
+        ;;
+    p11-card) echo tests/fuzz/fuzz-p11-card.c pkcs11/card.c pkcs11/sw.c ;;
+    p11-x509)
+        echo tests/fuzz/fuzz-p11-x509.c pkcs11/attr.c pkcs11/digest.c \
+            pkcs11/x509.c
+        ;;
+    uri) echo tests/fuzz/fuzz-uri.c provider/uri.c ;;
+    *) return 1 ;;
+    esac
+}
+
+command -v "$cc" >/dev/null || { echo "fuzz: $cc not found (apt-get install clang)" >&2; exit 1; }
+status=0
+for t in ${FUZZ_TARGETS:-vcard-apdu p11-card p11-x509 uri}; do
+    mkdir -p "$dir/$t/corpus"
+    read -r -a src <<<"$(sources "$t")"
+    (cd "$srcdir" && "$cc" "${cflags[@]}" "${src[@]}" -lcrypto -lpthread \
+        -o "$dir/$t/fuzz")
+    cp -r "$srcdir/tests/fuzz/corpus/$t/." "$dir/$t/corpus/"
+    echo "== fuzz $t for ${seconds}s"
+    if (cd "$dir/$t" && ./fuzz -max_total_time="$seconds" -print_final_stats=1 \
+        -artifact_prefix="$dir/$t/" corpus >"$dir/$t/log" 2>&1); then
+        grep -E '^stat::number_of_executed_units|^#[0-9]+.*DONE' "$dir/$t/log" |
+            tail -n 2
+    else
+        echo "fuzz: $t crashed; reproducer and log in $dir/$t/" >&2
+        tail -n 30 "$dir/$t/log" >&2
+        status=1
+    fi
+done
+[ -n "${FUZZ_DIR:-}" ] || [ "$status" -ne 0 ] || rm -rf "$dir"
+exit "$status"
