@@ -18,18 +18,20 @@
 #define RSA_NAMES "RSA:rsaEncryption:1.2.840.113549.1.1.1"
 
 static const OSSL_ALGORITHM keymgmt[] = {
-    {RSA_NAMES, PROPS, myna_rsa_keymgmt_functions,
-     "RSA keys held in a PKCS#11 token"},
-    {NULL, NULL, NULL, NULL}};
+    { RSA_NAMES, PROPS, myna_rsa_keymgmt_functions,
+      "RSA keys held in a PKCS#11 token" },
+    { NULL, NULL, NULL, NULL }
+};
 
 static const OSSL_ALGORITHM signature[] = {
-    {RSA_NAMES, PROPS, myna_rsa_signature_functions,
-     "RSA PKCS#1 v1.5 and PSS signatures made by a PKCS#11 token"},
-    {NULL, NULL, NULL, NULL}};
+    { RSA_NAMES, PROPS, myna_rsa_signature_functions,
+      "RSA PKCS#1 v1.5 and PSS signatures made by a PKCS#11 token" },
+    { NULL, NULL, NULL, NULL }
+};
 
-static const OSSL_ALGORITHM store[] = {
-    {"pkcs11", PROPS, myna_store_functions, "RFC 7512 pkcs11: URIs"},
-    {NULL, NULL, NULL, NULL}};
+static const OSSL_ALGORITHM store[] = { { "pkcs11", PROPS, myna_store_functions,
+                                          "RFC 7512 pkcs11: URIs" },
+                                        { NULL, NULL, NULL, NULL } };
 
 const OSSL_ALGORITHM *
 myna_algs(int operation_id)

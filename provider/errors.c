@@ -18,29 +18,30 @@ static OSSL_FUNC_core_vset_error_fn *c_vset_error;
 static const OSSL_CORE_HANDLE *core_handle;
 
 static const OSSL_ITEM reason_strings[] = {
-    {MYNA_R_INTERNAL, "internal error"},
-    {MYNA_R_MALLOC, "out of memory"},
-    {MYNA_R_CONFIG, "bad provider configuration"},
-    {MYNA_R_MODULE_LOAD, "cannot load the PKCS#11 module"},
-    {MYNA_R_MODULE_INIT, "cannot initialise the PKCS#11 module"},
-    {MYNA_R_BAD_URI, "malformed pkcs11: URI"},
-    {MYNA_R_TOKEN_NOT_FOUND, "no token matches the URI"},
-    {MYNA_R_OBJECT_NOT_FOUND, "object not found"},
-    {MYNA_R_PIN_INCORRECT, "PIN incorrect"},
-    {MYNA_R_PIN_LOCKED, "PIN locked"},
-    {MYNA_R_PIN_FINAL_TRY, "PIN has one try left: login refused"},
-    {MYNA_R_PIN_ALREADY_FAILED, "PIN already failed: not retried"},
-    {MYNA_R_PIN_UNAVAILABLE, "no PIN available"},
-    {MYNA_R_PIN_INVALID, "PIN has an invalid format or length"},
-    {MYNA_R_TOKEN_REMOVED, "token removed"},
-    {MYNA_R_NOT_LOGGED_IN, "not logged in to the token"},
-    {MYNA_R_MECHANISM_UNSUPPORTED, "mechanism not supported by the token"},
-    {MYNA_R_KEY_UNSUPPORTED, "key type not supported"},
-    {MYNA_R_OPERATION_UNSUPPORTED, "operation not supported"},
-    {MYNA_R_BUFFER_TOO_SMALL, "output buffer too small"},
-    {MYNA_R_BAD_PARAMETER, "bad parameter"},
-    {MYNA_R_PKCS11, "PKCS#11 error"},
-    {0, NULL}};
+    { MYNA_R_INTERNAL, "internal error" },
+    { MYNA_R_MALLOC, "out of memory" },
+    { MYNA_R_CONFIG, "bad provider configuration" },
+    { MYNA_R_MODULE_LOAD, "cannot load the PKCS#11 module" },
+    { MYNA_R_MODULE_INIT, "cannot initialise the PKCS#11 module" },
+    { MYNA_R_BAD_URI, "malformed pkcs11: URI" },
+    { MYNA_R_TOKEN_NOT_FOUND, "no token matches the URI" },
+    { MYNA_R_OBJECT_NOT_FOUND, "object not found" },
+    { MYNA_R_PIN_INCORRECT, "PIN incorrect" },
+    { MYNA_R_PIN_LOCKED, "PIN locked" },
+    { MYNA_R_PIN_FINAL_TRY, "PIN has one try left: login refused" },
+    { MYNA_R_PIN_ALREADY_FAILED, "PIN already failed: not retried" },
+    { MYNA_R_PIN_UNAVAILABLE, "no PIN available" },
+    { MYNA_R_PIN_INVALID, "PIN has an invalid format or length" },
+    { MYNA_R_TOKEN_REMOVED, "token removed" },
+    { MYNA_R_NOT_LOGGED_IN, "not logged in to the token" },
+    { MYNA_R_MECHANISM_UNSUPPORTED, "mechanism not supported by the token" },
+    { MYNA_R_KEY_UNSUPPORTED, "key type not supported" },
+    { MYNA_R_OPERATION_UNSUPPORTED, "operation not supported" },
+    { MYNA_R_BUFFER_TOO_SMALL, "output buffer too small" },
+    { MYNA_R_BAD_PARAMETER, "bad parameter" },
+    { MYNA_R_PKCS11, "PKCS#11 error" },
+    { 0, NULL }
+};
 
 void
 myna_err_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in)
@@ -97,8 +98,8 @@ const char *
 myna_rv_name(CK_RV rv)
 {
     switch (rv) {
-#define RV(x)                                                                 \
-    case x:                                                                   \
+#define RV(x)                                                                  \
+    case x:                                                                    \
         return #x
         RV(CKR_OK);
         RV(CKR_HOST_MEMORY);
@@ -190,6 +191,6 @@ myna_raise_rv_at(const char *file, int line, const char *func, CK_RV rv,
         myna_raise_at(file, line, func, myna_rv_reason(rv), "%s: %s", what,
                       name);
     else
-        myna_raise_at(file, line, func, myna_rv_reason(rv),
-                      "%s: CK_RV 0x%08lx", what, (unsigned long)rv);
+        myna_raise_at(file, line, func, myna_rv_reason(rv), "%s: CK_RV 0x%08lx",
+                      what, (unsigned long)rv);
 }

@@ -51,10 +51,9 @@ const OSSL_ITEM *myna_err_reason_strings(void);
 
 /* Raise reason with a printf-style detail (may be NULL). */
 void myna_raise_at(const char *file, int line, const char *func, int reason,
-                   const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-#define MYNA_RAISE(reason, ...)                                               \
-    myna_raise_at(OPENSSL_FILE, OPENSSL_LINE, OPENSSL_FUNC, (reason),        \
+                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+#define MYNA_RAISE(reason, ...)                                                \
+    myna_raise_at(OPENSSL_FILE, OPENSSL_LINE, OPENSSL_FUNC, (reason),          \
                   __VA_ARGS__)
 
 /* The one CK_RV -> reason map; what names the PKCS#11 call that failed. */
@@ -62,7 +61,7 @@ int myna_rv_reason(CK_RV rv);
 const char *myna_rv_name(CK_RV rv);
 void myna_raise_rv_at(const char *file, int line, const char *func, CK_RV rv,
                       const char *what);
-#define MYNA_RAISE_RV(rv, what)                                               \
+#define MYNA_RAISE_RV(rv, what)                                                \
     myna_raise_rv_at(OPENSSL_FILE, OPENSSL_LINE, OPENSSL_FUNC, (rv), (what))
 
 #endif

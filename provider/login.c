@@ -50,8 +50,7 @@ pin_from_file(const char *source, struct pin *pin)
         path += 5;
     f = fopen(path, "re");
     if (f == NULL) {
-        MYNA_RAISE(MYNA_R_PIN_UNAVAILABLE, "cannot open pin-source %s",
-                   path);
+        MYNA_RAISE(MYNA_R_PIN_UNAVAILABLE, "cannot open pin-source %s", path);
         return 0;
     }
     ok = fgets(pin->buf, sizeof(pin->buf), f) != NULL;
@@ -79,9 +78,8 @@ pin_from_string(const char *s, struct pin *pin)
 }
 
 static int
-get_pin(struct myna_prov *prov, const struct myna_uri *u,
-        const char *token, OSSL_PASSPHRASE_CALLBACK *cb, void *cbarg,
-        struct pin *pin)
+get_pin(struct myna_prov *prov, const struct myna_uri *u, const char *token,
+        OSSL_PASSPHRASE_CALLBACK *cb, void *cbarg, struct pin *pin)
 {
     char info[128];
     OSSL_PARAM params[2];
@@ -98,8 +96,8 @@ get_pin(struct myna_prov *prov, const struct myna_uri *u,
         return 0;
     }
     snprintf(info, sizeof(info), "PIN of %s", token);
-    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PASSPHRASE_PARAM_INFO,
-                                                 info, 0);
+    params[0] =
+        OSSL_PARAM_construct_utf8_string(OSSL_PASSPHRASE_PARAM_INFO, info, 0);
     params[1] = OSSL_PARAM_construct_end();
     if (!cb(pin->buf, MYNA_PIN_MAX, &pin->len, params, cbarg)) {
         MYNA_RAISE(MYNA_R_PIN_UNAVAILABLE, "no PIN entered for '%s'", token);
@@ -210,14 +208,12 @@ logged_in(struct myna_p11 *p, CK_SLOT_ID slot, int *yes)
         return 0;
     }
     *yes = si.state == CKS_RW_USER_FUNCTIONS ||
-           si.state == CKS_RO_USER_FUNCTIONS ||
-           si.state == CKS_RW_SO_FUNCTIONS;
+           si.state == CKS_RO_USER_FUNCTIONS || si.state == CKS_RW_SO_FUNCTIONS;
     return 1;
 }
 
 static int
-do_login(struct myna_p11 *p, CK_SLOT_ID slot, const struct pin *pin,
-         CK_RV *rv)
+do_login(struct myna_p11 *p, CK_SLOT_ID slot, const struct pin *pin, CK_RV *rv)
 {
     CK_SESSION_HANDLE s;
 
@@ -231,8 +227,7 @@ do_login(struct myna_p11 *p, CK_SLOT_ID slot, const struct pin *pin,
 
 int
 myna_login(struct myna_prov *prov, struct myna_p11 *p, CK_SLOT_ID slot,
-           const struct myna_uri *u, OSSL_PASSPHRASE_CALLBACK *cb,
-           void *cbarg)
+           const struct myna_uri *u, OSSL_PASSPHRASE_CALLBACK *cb, void *cbarg)
 {
     CK_TOKEN_INFO ti;
     struct pin pin;
@@ -268,8 +263,7 @@ myna_login(struct myna_prov *prov, struct myna_p11 *p, CK_SLOT_ID slot,
                    token);
         goto out;
     }
-    myna_debug(prov, "C_Login on '%s' (slot %lu)", token,
-               (unsigned long)slot);
+    myna_debug(prov, "C_Login on '%s' (slot %lu)", token, (unsigned long)slot);
     if (!do_login(p, slot, &pin, &rv))
         goto out;
     switch (rv) {

@@ -266,8 +266,8 @@ open_session(struct myna_p11 *p, CK_SLOT_ID slot, CK_SESSION_HANDLE *s)
     CK_RV rv;
 
     /* RW if the token allows it, else RO (base §5.6 C_OpenSession). */
-    rv = p->fn->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION,
-                              NULL, NULL, s);
+    rv = p->fn->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL,
+                              NULL, s);
     if (rv == CKR_TOKEN_WRITE_PROTECTED)
         rv = p->fn->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, s);
     return rv;
@@ -370,7 +370,7 @@ int
 myna_p11_attr(struct myna_p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o,
               CK_ATTRIBUTE_TYPE type, unsigned char **val, size_t *len)
 {
-    CK_ATTRIBUTE a = {type, NULL, 0};
+    CK_ATTRIBUTE a = { type, NULL, 0 };
     CK_RV rv;
 
     *val = NULL;
@@ -400,10 +400,10 @@ myna_p11_attr(struct myna_p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o,
 }
 
 int
-myna_p11_attr_ulong(struct myna_p11 *p, CK_SESSION_HANDLE s,
-                    CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE type, CK_ULONG *val)
+myna_p11_attr_ulong(struct myna_p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o,
+                    CK_ATTRIBUTE_TYPE type, CK_ULONG *val)
 {
-    CK_ATTRIBUTE a = {type, val, sizeof(*val)};
+    CK_ATTRIBUTE a = { type, val, sizeof(*val) };
     CK_RV rv;
 
     rv = p->fn->C_GetAttributeValue(s, o, &a, 1);
@@ -415,8 +415,7 @@ myna_p11_attr_ulong(struct myna_p11 *p, CK_SESSION_HANDLE s,
 }
 
 bool
-myna_p11_has_mech(struct myna_p11 *p, CK_SLOT_ID slot,
-                  CK_MECHANISM_TYPE mech)
+myna_p11_has_mech(struct myna_p11 *p, CK_SLOT_ID slot, CK_MECHANISM_TYPE mech)
 {
     CK_MECHANISM_INFO info;
 

@@ -50,16 +50,14 @@ int myna_p11_session_get(struct myna_p11 *p, CK_SLOT_ID slot,
 void myna_p11_session_put(struct myna_p11 *p, CK_SLOT_ID slot, CK_RV rv);
 
 /* Objects matching tmpl (C_FindObjects*); caller holds the session. */
-int myna_p11_find(struct myna_p11 *p, CK_SESSION_HANDLE s,
-                  CK_ATTRIBUTE *tmpl, CK_ULONG ntmpl, CK_OBJECT_HANDLE **objs,
-                  size_t *n);
+int myna_p11_find(struct myna_p11 *p, CK_SESSION_HANDLE s, CK_ATTRIBUTE *tmpl,
+                  CK_ULONG ntmpl, CK_OBJECT_HANDLE **objs, size_t *n);
 /*
  * One attribute, allocated (two-pass length protocol, base §5.7).  Returns
  * 1 and *val NULL when the attribute is absent or sensitive.
  */
-int myna_p11_attr(struct myna_p11 *p, CK_SESSION_HANDLE s,
-                  CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE type,
-                  unsigned char **val, size_t *len);
+int myna_p11_attr(struct myna_p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o,
+                  CK_ATTRIBUTE_TYPE type, unsigned char **val, size_t *len);
 int myna_p11_attr_ulong(struct myna_p11 *p, CK_SESSION_HANDLE s,
                         CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE type,
                         CK_ULONG *val);

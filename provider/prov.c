@@ -92,12 +92,12 @@ prov_gettable_params(void *vprov)
 {
     static const OSSL_PARAM gettable[] = {
         OSSL_PARAM_DEFN(OSSL_PROV_PARAM_NAME, OSSL_PARAM_UTF8_PTR, NULL, 0),
-        OSSL_PARAM_DEFN(OSSL_PROV_PARAM_VERSION, OSSL_PARAM_UTF8_PTR, NULL,
-                        0),
+        OSSL_PARAM_DEFN(OSSL_PROV_PARAM_VERSION, OSSL_PARAM_UTF8_PTR, NULL, 0),
         OSSL_PARAM_DEFN(OSSL_PROV_PARAM_BUILDINFO, OSSL_PARAM_UTF8_PTR, NULL,
                         0),
         OSSL_PARAM_DEFN(OSSL_PROV_PARAM_STATUS, OSSL_PARAM_INTEGER, NULL, 0),
-        OSSL_PARAM_END};
+        OSSL_PARAM_END
+    };
 
     (void)vprov;
     return gettable;
@@ -141,13 +141,14 @@ prov_reasons(void *vprov)
 }
 
 static const OSSL_DISPATCH prov_functions[] = {
-    {OSSL_FUNC_PROVIDER_TEARDOWN, (void (*)(void))prov_teardown},
-    {OSSL_FUNC_PROVIDER_GETTABLE_PARAMS,
-     (void (*)(void))prov_gettable_params},
-    {OSSL_FUNC_PROVIDER_GET_PARAMS, (void (*)(void))prov_get_params},
-    {OSSL_FUNC_PROVIDER_QUERY_OPERATION, (void (*)(void))prov_query},
-    {OSSL_FUNC_PROVIDER_GET_REASON_STRINGS, (void (*)(void))prov_reasons},
-    {0, NULL}};
+    { OSSL_FUNC_PROVIDER_TEARDOWN, (void (*)(void))prov_teardown },
+    { OSSL_FUNC_PROVIDER_GETTABLE_PARAMS,
+      (void (*)(void))prov_gettable_params },
+    { OSSL_FUNC_PROVIDER_GET_PARAMS, (void (*)(void))prov_get_params },
+    { OSSL_FUNC_PROVIDER_QUERY_OPERATION, (void (*)(void))prov_query },
+    { OSSL_FUNC_PROVIDER_GET_REASON_STRINGS, (void (*)(void))prov_reasons },
+    { 0, NULL }
+};
 
 static bool
 truthy(const char *s)
@@ -162,10 +163,10 @@ configure(struct myna_prov *prov, const OSSL_CORE_HANDLE *handle)
 {
     char *module = NULL, *pin_source = NULL, *debug = NULL;
     const char *env;
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_utf8_ptr("pkcs11-module", &module, 0),
-        OSSL_PARAM_utf8_ptr("pin-source", &pin_source, 0),
-        OSSL_PARAM_utf8_ptr("debug", &debug, 0), OSSL_PARAM_END};
+    OSSL_PARAM params[] = { OSSL_PARAM_utf8_ptr("pkcs11-module", &module, 0),
+                            OSSL_PARAM_utf8_ptr("pin-source", &pin_source, 0),
+                            OSSL_PARAM_utf8_ptr("debug", &debug, 0),
+                            OSSL_PARAM_END };
 
     if (c_get_params != NULL && !c_get_params(handle, params)) {
         MYNA_RAISE(MYNA_R_CONFIG, "cannot read the provider parameters");

@@ -26,16 +26,16 @@ struct myna_uri {
     char *slot_manufacturer;
     unsigned long slot_id;
     bool has_slot_id;
-    char *object;               /* CKA_LABEL */
-    uint8_t *id;                /* CKA_ID, raw bytes */
+    char *object; /* CKA_LABEL */
+    uint8_t *id;  /* CKA_ID, raw bytes */
     size_t id_len;
     bool has_id;
     /* "cert", "private", "public", "secret-key", "data"; as CKO_* value */
     unsigned long type;
     bool has_type;
     /* query attributes (§2.3) */
-    char *pin_value;   /* secret: wiped by myna_uri_free */
-    char *pin_source;  /* "file:..." or a path */
+    char *pin_value;  /* secret: wiped by myna_uri_free */
+    char *pin_source; /* "file:..." or a path */
     char *module_name;
     char *module_path;
 };
