@@ -207,8 +207,8 @@ done
 
 # ------------------------------------------------------------- lock-out
 for i in 1 2; do p11 "${AUTH[@]}" --login --pin 000$i -O >/dev/null 2>&1; done
-check_match "-L after two wrong PINs: user PIN final try" \
-    "*user PIN final try*" "$(p11 -L)"
+check_match "-L after two wrong PINs: CKF_USER_PIN_FINAL_TRY" \
+    "*final user PIN try*" "$(p11 -L)"
 p11 "${AUTH[@]}" --login --pin 0003 -O >/dev/null 2>&1
 out=$(p11 "${AUTH[@]}" --login --pin "$AUTH_PIN" -O 2>&1)
 check_match "blocked PIN: CKR_PIN_LOCKED (OpenSC: CKR_GENERAL_ERROR)" \
