@@ -40,7 +40,8 @@ dist_check_SCRIPTS += tests/fuzz/replay-vcard.sh \
 	tests/integration/faults.sh \
 	tests/integration/module-pkcs11-tool.sh \
 	tests/integration/module-ecosystem.sh
-EXTRA_DIST += tests/harness/lib.sh tests/summary.sh tests/fuzz/corpus
+EXTRA_DIST += tests/harness/lib.sh tests/summary.sh tests/fuzz/corpus \
+	tests/fuzz/replay.sh
 
 TESTS += tests/unit/test-vcard-apdu tests/unit/test-vcard-card \
 	tests/unit/pki-check tests/fuzz/replay-vcard.sh \

@@ -1,25 +1,4 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
-#
-# Replay the fuzz corpus of the virtual card's command engine through
-# tests/fuzz/replay-vcard (fuzz-vcard-apdu.c built without libFuzzer).
-# make check sets top_builddir and top_srcdir; by default both are the
-# source tree this script lives in.
-set -eu
-
-here=$(cd "$(dirname "$0")" && pwd)
-top_srcdir=${top_srcdir:-$(cd "$here/../.." && pwd)}
-top_builddir=${top_builddir:-$top_srcdir}
-
-replay="$top_builddir/tests/fuzz/replay-vcard"
-corpus="$top_srcdir/tests/fuzz/corpus/vcard-apdu"
-
-if [ ! -x "$replay" ]; then
-    echo "replay-vcard.sh: $replay not built (make check builds it)" >&2
-    exit 99
-fi
-if [ ! -d "$corpus" ]; then
-    echo "replay-vcard.sh: no corpus at $corpus" >&2
-    exit 99
-fi
-exec "$replay" "$corpus"
+# The virtual card's command engine (fuzz-vcard-apdu.c).
+exec "$(dirname "$0")/replay.sh" replay-vcard vcard-apdu
