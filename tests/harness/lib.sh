@@ -561,6 +561,21 @@ read_ef() {
     printf '%s\n' "$data"
 }
 
+# harness_run LOG SECONDS CMD...: run CMD with a time limit; its output
+# (stdout and stderr) goes to stdout and, after the command line, to
+# $HARNESS_DIR/LOG.  Returns CMD's status.
+harness_run() {
+    local log=$HARNESS_DIR/$1 limit=$2
+    shift 2
+    {
+        printf '%s $' "$(date +%T.%N | cut -c1-12)"
+        printf ' %q' "$@"
+        echo
+    } >>"$log"
+    timeout "$limit" "$@" 2>&1 | tee -a "$log"
+    return "${PIPESTATUS[0]}"
+}
+
 # verify_apdu PIN: VERIFY (00 20 00 80) of the current key EF with PIN in
 # ASCII; change_apdu NEW: CHANGE REFERENCE DATA (00 24 01 80).
 verify_apdu() { printf '00200080%02X%s\n' "${#1}" "$(hex_of_ascii "$1")"; }

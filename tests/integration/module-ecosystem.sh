@@ -46,15 +46,7 @@ AUTH_PIN=$MYNA_TEST_AUTH_PIN
 SIGN_PIN=$MYNA_TEST_SIGN_PIN
 
 # run CMD...: CMD's output (stdout and stderr) on stdout and in eco.log.
-run() {
-    {
-        printf '$'
-        printf ' %q' "$@"
-        echo
-    } >>"$W/eco.log"
-    timeout 90 "$@" 2>&1 | tee -a "$W/eco.log"
-    return "${PIPESTATUS[0]}"
-}
+run() { harness_run eco.log 90 "$@"; }
 p11() { run pkcs11-tool --module "$MODULE" "$@"; }
 auth_tries() { "$MYNA_VCARD" status --card "$CARD" | sed -n 's/^auth_tries=//p'; }
 

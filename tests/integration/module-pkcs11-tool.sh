@@ -27,15 +27,7 @@ SIGN=("--token-label" "JPKI Digital Signature")
 AUTH_PIN=$MYNA_TEST_AUTH_PIN
 SIGN_PIN=$MYNA_TEST_SIGN_PIN
 
-p11() {
-    {
-        printf '$ pkcs11-tool'
-        printf ' %q' "$@"
-        echo
-    } >>"$W/p11.log"
-    timeout 60 pkcs11-tool --module "$MODULE" "$@" 2>&1 | tee -a "$W/p11.log"
-    return "${PIPESTATUS[0]}"
-}
+p11() { harness_run p11.log 60 pkcs11-tool --module "$MODULE" "$@"; }
 apdus() { sed -n 's/^apdus=//p' "$STATS"; }
 # budget NAME MAX CMD...: run CMD (its output in $OUT), count the card's
 # APDUs and check the budget.  Not in a subshell: the checks must count.

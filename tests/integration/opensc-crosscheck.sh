@@ -31,15 +31,7 @@ AUTH_TOKEN="JPKI (User Authentication PIN)"
 SIGN_TOKEN="JPKI (Digital Signature PIN)"
 
 # p11 ARG...: pkcs11-tool on OpenSC's module; output also goes to p11.log.
-p11() {
-    {
-        printf '%s $ pkcs11-tool' "$(date +%T.%N | cut -c1-12)"
-        printf ' %q' "$@"
-        echo
-    } >>"$W/p11.log"
-    timeout 60 pkcs11-tool --module "$MODULE" "$@" 2>&1 | tee -a "$W/p11.log"
-    return "${PIPESTATUS[0]}"
-}
+p11() { harness_run p11.log 60 pkcs11-tool --module "$MODULE" "$@"; }
 
 # Test secrets only: real users must never put a PIN on the command line
 # (other users see it in ps, and it lands in shell history); pkcs11-tool
