@@ -17,29 +17,36 @@ static OSSL_FUNC_core_set_error_debug_fn *c_set_error_debug;
 static OSSL_FUNC_core_vset_error_fn *c_vset_error;
 static const OSSL_CORE_HANDLE *core_handle;
 
+/* OSSL_ITEM.ptr is not const; the strings are never written. */
+#define REASON(code, text)                                                     \
+    {                                                                          \
+        (code), (void *)(text)                                                 \
+    }
+
 static const OSSL_ITEM reason_strings[] = {
-    { MYNA_R_INTERNAL, "internal error" },
-    { MYNA_R_MALLOC, "out of memory" },
-    { MYNA_R_CONFIG, "bad provider configuration" },
-    { MYNA_R_MODULE_LOAD, "cannot load the PKCS#11 module" },
-    { MYNA_R_MODULE_INIT, "cannot initialise the PKCS#11 module" },
-    { MYNA_R_BAD_URI, "malformed pkcs11: URI" },
-    { MYNA_R_TOKEN_NOT_FOUND, "no token matches the URI" },
-    { MYNA_R_OBJECT_NOT_FOUND, "object not found" },
-    { MYNA_R_PIN_INCORRECT, "PIN incorrect" },
-    { MYNA_R_PIN_LOCKED, "PIN locked" },
-    { MYNA_R_PIN_FINAL_TRY, "PIN has one try left: login refused" },
-    { MYNA_R_PIN_ALREADY_FAILED, "PIN already failed: not retried" },
-    { MYNA_R_PIN_UNAVAILABLE, "no PIN available" },
-    { MYNA_R_PIN_INVALID, "PIN has an invalid format or length" },
-    { MYNA_R_TOKEN_REMOVED, "token removed" },
-    { MYNA_R_NOT_LOGGED_IN, "not logged in to the token" },
-    { MYNA_R_MECHANISM_UNSUPPORTED, "mechanism not supported by the token" },
-    { MYNA_R_KEY_UNSUPPORTED, "key type not supported" },
-    { MYNA_R_OPERATION_UNSUPPORTED, "operation not supported" },
-    { MYNA_R_BUFFER_TOO_SMALL, "output buffer too small" },
-    { MYNA_R_BAD_PARAMETER, "bad parameter" },
-    { MYNA_R_PKCS11, "PKCS#11 error" },
+    REASON(MYNA_R_INTERNAL, "internal error"),
+    REASON(MYNA_R_MALLOC, "out of memory"),
+    REASON(MYNA_R_CONFIG, "bad provider configuration"),
+    REASON(MYNA_R_MODULE_LOAD, "cannot load the PKCS#11 module"),
+    REASON(MYNA_R_MODULE_INIT, "cannot initialise the PKCS#11 module"),
+    REASON(MYNA_R_BAD_URI, "malformed pkcs11: URI"),
+    REASON(MYNA_R_TOKEN_NOT_FOUND, "no token matches the URI"),
+    REASON(MYNA_R_OBJECT_NOT_FOUND, "object not found"),
+    REASON(MYNA_R_PIN_INCORRECT, "PIN incorrect"),
+    REASON(MYNA_R_PIN_LOCKED, "PIN locked"),
+    REASON(MYNA_R_PIN_FINAL_TRY, "PIN has one try left: login refused"),
+    REASON(MYNA_R_PIN_ALREADY_FAILED, "PIN already failed: not retried"),
+    REASON(MYNA_R_PIN_UNAVAILABLE, "no PIN available"),
+    REASON(MYNA_R_PIN_INVALID, "PIN has an invalid format or length"),
+    REASON(MYNA_R_TOKEN_REMOVED, "token removed"),
+    REASON(MYNA_R_NOT_LOGGED_IN, "not logged in to the token"),
+    REASON(MYNA_R_MECHANISM_UNSUPPORTED,
+           "mechanism not supported by the token"),
+    REASON(MYNA_R_KEY_UNSUPPORTED, "key type not supported"),
+    REASON(MYNA_R_OPERATION_UNSUPPORTED, "operation not supported"),
+    REASON(MYNA_R_BUFFER_TOO_SMALL, "output buffer too small"),
+    REASON(MYNA_R_BAD_PARAMETER, "bad parameter"),
+    REASON(MYNA_R_PKCS11, "PKCS#11 error"),
     { 0, NULL }
 };
 

@@ -1,2 +1,40 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# myna.so, the OpenSSL 3 provider: issue #4 (not built yet).
+#
+# myna.so, the OpenSSL 3 provider (issue #4), installed into libcrypto's
+# modules directory ($(ossl_modulesdir), configure.ac).  A plain PKCS#11
+# consumer: it dlopens the module named in openssl.cnf / the environment
+# (default p11-kit-proxy).  Layers (docs: provider/ in design.md):
+#   prov.c algs.c      OSSL_provider_init, provider ctx, algorithm tables
+#   errors.c           reason strings, the one CK_RV -> reason map
+#   p11.c              dlopen, C_GetInterface, C_Initialize, slots, pool
+#   login.c            PIN sources and the login policy
+#   store.c            OSSL_STORE loader for pkcs11: URIs (uri.c parses)
+#   keymgmt-rsa.c sig-rsa.c   token RSA keys and signatures
+# Everything but prov.c is a convenience library, so tests can link it.
+
+noinst_LTLIBRARIES += provider/libmynaprov.la
+provider_libmynaprov_la_SOURCES = \
+	provider/algs.c provider/errors.c provider/errors.h \
+	provider/keymgmt-rsa.c provider/login.c \
+	provider/p11.c provider/p11.h provider/prov.h \
+	provider/sig-rsa.c provider/store.c \
+	provider/uri.c provider/uri.h
+provider_libmynaprov_la_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS) \
+	$(CRYPTO_CFLAGS) -I$(top_srcdir)/pkcs11 -pthread
+provider_libmynaprov_la_LIBADD = $(CRYPTO_LIBS) -ldl -lpthread
+
+ossl_modules_LTLIBRARIES = provider/myna.la
+provider_myna_la_SOURCES = provider/prov.c
+provider_myna_la_CFLAGS = $(provider_libmynaprov_la_CFLAGS)
+provider_myna_la_LIBADD = provider/libmynaprov.la $(CRYPTO_LIBS) -ldl \
+	-lpthread
+provider_myna_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version \
+	-no-undefined -shared \
+	-Wl,--version-script=$(top_srcdir)/provider/myna-provider.map
+EXTRA_provider_myna_la_DEPENDENCIES = provider/myna-provider.map
+EXTRA_DIST += provider/myna-provider.map
+
+# Needs the provider, our module, softhsm2 and (for the card part) pcscd +
+# vpcd + myna-vcard; skips (77) cleanly when they are missing.
+dist_check_SCRIPTS += tests/provider/provider.sh
+TESTS += tests/provider/provider.sh

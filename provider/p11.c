@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
@@ -30,8 +31,83 @@ struct myna_p11 {
     size_t npool;
     unsigned int generation;
     bool finalize; /* we initialised it: C_Finalize it at the end */
+    bool done;     /* finalised at exit: do not call the module again */
+    pid_t pid;     /* the process that initialised it */
     int debug;
+    struct myna_p11 *next_live;
 };
+
+/*
+ * Modules loaded and not yet freed.  OpenSSL tears providers down from its
+ * own atexit handler (OPENSSL_cleanup), which runs after the destructors of
+ * modules loaded later (softhsm2's C++ singletons): C_CloseSession then
+ * crashes.  Our handler, registered after the first C_Initialize, runs
+ * before those destructors and finalises the modules there; atexit from a
+ * shared object is tied to it (__cxa_atexit), so a dlclose'd provider
+ * leaves no dangling handler.
+ */
+static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct myna_p11 *live;
+static pthread_once_t atexit_once = PTHREAD_ONCE_INIT;
+
+static void
+finalize_now(struct myna_p11 *p)
+{
+    size_t i;
+
+    /* Never in a child that did not initialise it: the parent owns it. */
+    if (p->fn == NULL || p->done || p->pid != getpid())
+        return;
+    for (i = 0; i < p->npool; i++)
+        p->fn->C_CloseSession(p->pool[i].session);
+    p->npool = 0;
+    /* Finalise once, and only what we initialised (§5.4). */
+    if (p->finalize)
+        p->fn->C_Finalize(NULL);
+    p->done = true;
+}
+
+static void
+at_exit(void)
+{
+    struct myna_p11 *p;
+
+    pthread_mutex_lock(&live_lock);
+    for (p = live; p != NULL; p = p->next_live)
+        finalize_now(p);
+    pthread_mutex_unlock(&live_lock);
+}
+
+static void
+register_at_exit(void)
+{
+    atexit(at_exit);
+}
+
+static void
+live_add(struct myna_p11 *p)
+{
+    pthread_mutex_lock(&live_lock);
+    p->next_live = live;
+    live = p;
+    pthread_mutex_unlock(&live_lock);
+    pthread_once(&atexit_once, register_at_exit);
+}
+
+static void
+live_remove(struct myna_p11 *p)
+{
+    struct myna_p11 **pp;
+
+    pthread_mutex_lock(&live_lock);
+    for (pp = &live; *pp != NULL; pp = &(*pp)->next_live) {
+        if (*pp == p) {
+            *pp = p->next_live;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&live_lock);
+}
 
 static CK_RV
 initialize(struct myna_p11 *p)
@@ -44,6 +120,7 @@ initialize(struct myna_p11 *p)
     rv = p->fn->C_Initialize(&args);
     /* Another user in this process initialised it (§5.4): share it. */
     p->finalize = rv == CKR_OK;
+    p->pid = getpid();
     if (rv == CKR_CRYPTOKI_ALREADY_INITIALIZED)
         rv = CKR_OK;
     return rv;
@@ -108,6 +185,7 @@ myna_p11_load(const char *path, int debug)
         MYNA_RAISE_RV(rv, "C_Initialize");
         goto err;
     }
+    live_add(p);
     return p;
 err:
     myna_p11_free(p);
@@ -117,17 +195,10 @@ err:
 void
 myna_p11_free(struct myna_p11 *p)
 {
-    size_t i;
-
     if (p == NULL)
         return;
-    if (p->fn != NULL) {
-        for (i = 0; i < p->npool; i++)
-            p->fn->C_CloseSession(p->pool[i].session);
-        /* Finalise once, and only what we initialised (§5.4). */
-        if (p->finalize)
-            p->fn->C_Finalize(NULL);
-    }
+    live_remove(p);
+    finalize_now(p);
     if (p->dl != NULL)
         dlclose(p->dl);
     OPENSSL_free(p->pool);
