@@ -2,9 +2,18 @@
 /*
  * KEYMGMT "RSA" for token-resident keys (provider-keymgmt(7)).  Keys are
  * only ever loaded by reference from our STORE loader; the private key
- * stays in the token.  Export gives the public parts (n, e) so that
- * OpenSSL can encode, print, compare and verify with the default
- * provider; import, generation and private-key export are not offered.
+ * stays in the token.
+ *
+ * A private key is never exported, not even its public half: OpenSSL 3.0
+ * (do_sigver_init, evp_pkey_signature_init) first tries the signature of
+ * the "best" provider and moves the key there with evp_pkey_export_to_
+ * provider(); a successful public-only export would make the default
+ * provider try (and fail) to sign.  A refused export makes OpenSSL fall
+ * back to our own signature.  What export used to serve is done here
+ * instead: encoder.c writes SubjectPublicKeyInfo, and import (public n, e
+ * only) lets OpenSSL compare a certificate's key with ours (EVP_PKEY_eq,
+ * X509_check_private_key) by moving the certificate's key to us.
+ * Public key objects (no private half) still export n and e.
  */
 #include "config.h"
 
@@ -206,16 +215,64 @@ static OSSL_FUNC_keymgmt_get_params_fn km_get_params;
 static OSSL_FUNC_keymgmt_gettable_params_fn km_gettable_params;
 static OSSL_FUNC_keymgmt_export_fn km_export;
 static OSSL_FUNC_keymgmt_export_types_fn km_export_types;
+static OSSL_FUNC_keymgmt_import_fn km_import;
+static OSSL_FUNC_keymgmt_import_types_fn km_import_types;
 static OSSL_FUNC_keymgmt_query_operation_name_fn km_query_name;
 
+/*
+ * An empty public key for km_import (a key from another provider being
+ * compared with ours).  It has no token object: signing with it is
+ * refused (sig-rsa.c wants CKO_PRIVATE_KEY).
+ */
 static void *
 km_new(void *provctx)
 {
-    (void)provctx;
-    /* Keys come from tokens only: there is nothing to create. */
-    MYNA_RAISE(MYNA_R_OPERATION_UNSUPPORTED,
-               "token keys are loaded through a pkcs11: URI");
-    return NULL;
+    struct myna_key *key = OPENSSL_zalloc(sizeof(*key));
+
+    if (key == NULL) {
+        MYNA_RAISE(MYNA_R_MALLOC, NULL);
+        return NULL;
+    }
+    key->prov = provctx;
+    key->refs = 1;
+    key->handle = CK_INVALID_HANDLE;
+    key->cls = CKO_PUBLIC_KEY;
+    return key;
+}
+
+static int
+km_import(void *keydata, int selection, const OSSL_PARAM params[])
+{
+    struct myna_key *key = keydata;
+    const OSSL_PARAM *pn, *pe;
+
+    if (key == NULL || key->handle != CK_INVALID_HANDLE)
+        return 0;
+    if ((selection & OSSL_KEYMGMT_SELECT_PRIVATE_KEY) ||
+        !(selection & OSSL_KEYMGMT_SELECT_PUBLIC_KEY)) {
+        MYNA_RAISE(MYNA_R_OPERATION_UNSUPPORTED,
+                   "only public RSA keys can be imported");
+        return 0;
+    }
+    pn = OSSL_PARAM_locate_const(params, OSSL_PKEY_PARAM_RSA_N);
+    pe = OSSL_PARAM_locate_const(params, OSSL_PKEY_PARAM_RSA_E);
+    if (pn == NULL || pe == NULL || !OSSL_PARAM_get_BN(pn, &key->n) ||
+        !OSSL_PARAM_get_BN(pe, &key->e)) {
+        MYNA_RAISE(MYNA_R_BAD_PARAMETER, "an RSA public key needs n and e");
+        return 0;
+    }
+    return 1;
+}
+
+static const OSSL_PARAM *
+km_import_types(int selection)
+{
+    static const OSSL_PARAM types[] = {
+        OSSL_PARAM_BN(OSSL_PKEY_PARAM_RSA_N, NULL, 0),
+        OSSL_PARAM_BN(OSSL_PKEY_PARAM_RSA_E, NULL, 0), OSSL_PARAM_END
+    };
+
+    return (selection & OSSL_KEYMGMT_SELECT_PUBLIC_KEY) ? types : NULL;
 }
 
 /* provider-keymgmt(7) "load": the reference our STORE loader passed. */
@@ -260,6 +317,8 @@ km_match(const void *k1, const void *k2, int selection)
         !(selection & OSSL_KEYMGMT_SELECT_PUBLIC_KEY))
         return a->slot == b->slot && a->handle == b->handle;
     /* A key pair matches when its public halves do. */
+    if (a->n == NULL || a->e == NULL || b->n == NULL || b->e == NULL)
+        return 0;
     return BN_cmp(a->n, b->n) == 0 && BN_cmp(a->e, b->e) == 0;
 }
 
@@ -267,9 +326,12 @@ static int
 km_get_params(void *keydata, OSSL_PARAM params[])
 {
     struct myna_key *key = keydata;
-    int bits = BN_num_bits(key->n);
+    int bits;
     OSSL_PARAM *p;
 
+    if (key->n == NULL || key->e == NULL)
+        return 0;
+    bits = BN_num_bits(key->n);
     p = OSSL_PARAM_locate(params, OSSL_PKEY_PARAM_BITS);
     if (p != NULL && !OSSL_PARAM_set_int(p, bits))
         return 0;
@@ -310,10 +372,10 @@ km_gettable_params(void *provctx)
 }
 
 /*
- * Public parts only.  OpenSSL 3.0 exports with OSSL_KEYMGMT_SELECT_ALL
- * when it moves a key to another provider (evp_keymgmt_util_export_to_
- * provider), so a selection that includes the public key is answered
- * with n and e; one that asks for the private key alone is refused.
+ * Public key objects only (see the top of the file).  OpenSSL 3.0 exports
+ * with OSSL_KEYMGMT_SELECT_ALL when it moves a key to another provider
+ * (evp_keymgmt_util_export_to_provider): refusing it for private keys
+ * keeps their operations in this provider.
  */
 static int
 km_export(void *keydata, int selection, OSSL_CALLBACK *cb, void *cbarg)
@@ -323,9 +385,10 @@ km_export(void *keydata, int selection, OSSL_CALLBACK *cb, void *cbarg)
     OSSL_PARAM *params = NULL;
     int ok = 0;
 
-    if (!(selection & OSSL_KEYMGMT_SELECT_PUBLIC_KEY)) {
-        MYNA_RAISE(MYNA_R_OPERATION_UNSUPPORTED,
-                   "a token's private key cannot be exported");
+    if (key->cls == CKO_PRIVATE_KEY ||
+        !(selection & OSSL_KEYMGMT_SELECT_PUBLIC_KEY)) {
+        /* Not raised: OpenSSL tries this routinely and then uses us. */
+        myna_debug(key->prov, "export of a token private key refused");
         return 0;
     }
     bld = OSSL_PARAM_BLD_new();
@@ -369,6 +432,8 @@ const OSSL_DISPATCH myna_rsa_keymgmt_functions[] = {
     { OSSL_FUNC_KEYMGMT_GETTABLE_PARAMS, (void (*)(void))km_gettable_params },
     { OSSL_FUNC_KEYMGMT_EXPORT, (void (*)(void))km_export },
     { OSSL_FUNC_KEYMGMT_EXPORT_TYPES, (void (*)(void))km_export_types },
+    { OSSL_FUNC_KEYMGMT_IMPORT, (void (*)(void))km_import },
+    { OSSL_FUNC_KEYMGMT_IMPORT_TYPES, (void (*)(void))km_import_types },
     { OSSL_FUNC_KEYMGMT_QUERY_OPERATION_NAME, (void (*)(void))km_query_name },
     { 0, NULL }
 };

@@ -10,12 +10,17 @@
 #   login.c            PIN sources and the login policy
 #   store.c            OSSL_STORE loader for pkcs11: URIs (uri.c parses)
 #   keymgmt-rsa.c sig-rsa.c   token RSA keys and signatures
+#   keymgmt-ec.c sig-ecdsa.c  token EC keys and ECDSA (ec.h)
+#   encoder.c          SubjectPublicKeyInfo (DER/PEM) of token keys
+#   log.c              the debug trace (the only place that prints)
 # Everything but prov.c is a convenience library, so tests can link it.
 
 noinst_LTLIBRARIES += provider/libmynaprov.la
 provider_libmynaprov_la_SOURCES = \
-	provider/algs.c provider/errors.c provider/errors.h \
-	provider/keymgmt-rsa.c provider/login.c \
+	provider/algs.c provider/encoder.c provider/errors.c provider/errors.h \
+	provider/log.c \
+	provider/ec.h provider/keymgmt-ec.c provider/keymgmt-rsa.c \
+	provider/login.c provider/sig-ecdsa.c \
 	provider/p11.c provider/p11.h provider/prov.h \
 	provider/sig-rsa.c provider/store.c \
 	provider/uri.c provider/uri.h
@@ -36,5 +41,10 @@ EXTRA_DIST += provider/myna-provider.map
 
 # Needs the provider, our module, softhsm2 and (for the card part) pcscd +
 # vpcd + myna-vcard; skips (77) cleanly when they are missing.
-dist_check_SCRIPTS += tests/provider/provider.sh
-TESTS += tests/provider/provider.sh
+dist_check_SCRIPTS += tests/provider/provider.sh \
+	tests/provider/provider-tls.sh
+TESTS += tests/provider/provider.sh tests/provider/provider-tls.sh
+# EC keys and ECDSA (softhsm2 only); token CA key and card CMS signing.
+dist_check_SCRIPTS += tests/provider/provider-ec.sh \
+	tests/provider/provider-ca.sh
+TESTS += tests/provider/provider-ec.sh tests/provider/provider-ca.sh

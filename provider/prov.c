@@ -18,8 +18,6 @@
  */
 #include "config.h"
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -32,20 +30,6 @@
 #include "prov.h"
 
 static OSSL_FUNC_core_get_params_fn *c_get_params;
-
-void
-myna_debug(const struct myna_prov *prov, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (prov == NULL || !prov->debug)
-        return;
-    va_start(ap, fmt);
-    fputs("myna-provider: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-}
 
 struct myna_p11 *
 myna_prov_p11(struct myna_prov *prov)

@@ -57,6 +57,9 @@ const OSSL_ALGORITHM *myna_algs(int operation_id);
 extern const OSSL_DISPATCH myna_rsa_keymgmt_functions[];
 extern const OSSL_DISPATCH myna_rsa_signature_functions[];
 extern const OSSL_DISPATCH myna_store_functions[];
+extern const OSSL_DISPATCH myna_rsa_spki_der_encoder_functions[];
+extern const OSSL_DISPATCH myna_rsa_spki_pem_encoder_functions[];
+extern const OSSL_DISPATCH myna_rsa_text_encoder_functions[];
 
 /* Debug line on stderr when "debug" is set; never prints secrets. */
 void myna_debug(const struct myna_prov *prov, const char *fmt, ...)

@@ -21,13 +21,15 @@
 #include <openssl/params.h>
 #include <openssl/store.h>
 
+#include "ec.h"
 #include "errors.h"
 #include "prov.h"
 
 struct item {
     unsigned char *der; /* certificate */
     size_t der_len;
-    struct myna_key *key; /* or a key */
+    struct myna_key *key;      /* or an RSA key */
+    struct myna_ec_key *eckey; /* or an EC key */
 };
 
 struct store_ctx {
@@ -115,12 +117,12 @@ add_item(struct store_ctx *ctx, struct item *it)
     return 1;
 }
 
-/* One found object: an X.509 certificate or an RSA key, else skipped. */
+/* One found object: an X.509 certificate, an RSA or EC key, else skipped. */
 static int
 collect(struct store_ctx *ctx, struct myna_p11 *p, CK_SESSION_HANDLE s,
         CK_SLOT_ID slot, CK_OBJECT_HANDLE h)
 {
-    struct item it = { NULL, 0, NULL };
+    struct item it = { NULL, 0, NULL, NULL };
     CK_ULONG cls, type;
 
     if (!myna_p11_attr_ulong(p, s, h, CKA_CLASS, &cls))
@@ -139,15 +141,19 @@ collect(struct store_ctx *ctx, struct myna_p11 *p, CK_SESSION_HANDLE s,
     } else {
         if (!myna_p11_attr_ulong(p, s, h, CKA_KEY_TYPE, &type))
             return 0;
-        if (type != CKK_RSA) /* TODO(#4): EC keys */
+        if (type == CKK_EC)
+            it.eckey = myna_ec_key_from_object(ctx->prov, p, s, slot, h, cls);
+        else if (type == CKK_RSA)
+            it.key = myna_key_from_object(ctx->prov, p, s, slot, h, cls);
+        else
             return 1;
-        it.key = myna_key_from_object(ctx->prov, p, s, slot, h, cls);
-        if (it.key == NULL)
+        if (it.key == NULL && it.eckey == NULL)
             return 0;
     }
     if (!add_item(ctx, &it)) {
         OPENSSL_free(it.der);
         myna_key_free(it.key);
+        myna_ec_key_free(it.eckey);
         return 0;
     }
     return 1;
@@ -195,7 +201,11 @@ search(struct store_ctx *ctx, OSSL_PASSPHRASE_CALLBACK *pw_cb, void *pw_cbarg)
     if (p == NULL || !myna_p11_match_slots(p, u, &slots, &nslots))
         return 0;
     if (nslots == 0) {
-        MYNA_RAISE(MYNA_R_TOKEN_NOT_FOUND, "no token present matches");
+        MYNA_RAISE(MYNA_R_TOKEN_NOT_FOUND,
+                   "no token present matches%s%s%s (not inserted or removed?)",
+                   u->token != NULL ? " '" : "",
+                   u->token != NULL ? u->token : "",
+                   u->token != NULL ? "'" : "");
         goto out;
     }
     login = u->has_type ? u->type == CKO_PRIVATE_KEY
@@ -249,6 +259,13 @@ st_load(void *vctx, OSSL_CALLBACK *object_cb, void *object_cbarg,
         /* provider-object(7): an opaque reference for our KEYMGMT load */
         params[2] = OSSL_PARAM_construct_octet_string(
             OSSL_OBJECT_PARAM_REFERENCE, &it->key, sizeof(it->key));
+    } else if (it->eckey != NULL) {
+        type = OSSL_OBJECT_PKEY;
+        params[0] = OSSL_PARAM_construct_int(OSSL_OBJECT_PARAM_TYPE, &type);
+        params[1] = OSSL_PARAM_construct_utf8_string(
+            OSSL_OBJECT_PARAM_DATA_TYPE, (char *)"EC", 0);
+        params[2] = OSSL_PARAM_construct_octet_string(
+            OSSL_OBJECT_PARAM_REFERENCE, &it->eckey, sizeof(it->eckey));
     } else {
         type = OSSL_OBJECT_CERT;
         params[0] = OSSL_PARAM_construct_int(OSSL_OBJECT_PARAM_TYPE, &type);
@@ -279,6 +296,7 @@ st_close(void *vctx)
     for (i = 0; i < ctx->n; i++) {
         OPENSSL_free(ctx->items[i].der);
         myna_key_free(ctx->items[i].key);
+        myna_ec_key_free(ctx->items[i].eckey);
     }
     OPENSSL_free(ctx->items);
     myna_uri_free(ctx->uri);

@@ -24,11 +24,9 @@ done
 
 harness_init
 W=$HARNESS_DIR
+# No -propquery: a token private key is never exported to another
+# provider, so OpenSSL keeps its signatures in ours (keymgmt-rsa.c).
 P=(-provider-path "$PROVDIR" -provider myna -provider default)
-# OpenSSL 3.0 may pick the default provider's RSA signature for a
-# digest-sign and hand it the exported public half (see the report of
-# issue #4); asking for ours first avoids that.
-Q=(-propquery '?provider=myna')
 
 ossl() {
     {
@@ -74,10 +72,21 @@ check "softhsm: the PSS signature verifies" \
     -sigfile "$W/hsm.pss" -pkeyopt digest:sha256 \
     -pkeyopt rsa_padding_mode:pss
 check "softhsm: dgst -sha256 -sign" \
-    ossl dgst -sha256 "${P[@]}" "${Q[@]}" -sign "$KEY" -out "$W/hsm.dgst" \
+    ossl dgst -sha256 "${P[@]}" -sign "$KEY" -out "$W/hsm.dgst" \
     "$W/data"
 check "softhsm: dgst signature verifies" \
     openssl dgst -sha256 -verify "$W/hsm.pub" -signature "$W/hsm.dgst" \
+    "$W/data"
+check "softhsm: pkey -pubout of the private key (our encoder)" \
+    ossl pkey "${P[@]}" -in "$KEY" -pubout -out "$W/hsm-priv.pub"
+check "softhsm: same public key as the public object" \
+    cmp "$W/hsm.pub" "$W/hsm-priv.pub"
+out=$(ossl pkey "${P[@]}" -in "$KEY" -text -noout)
+check_match "softhsm: pkey -text says the key is in a token" \
+    "Private-Key: (2048 bit, in a PKCS#11 token*Modulus:*Exponent: 65537*" \
+    "$out"
+check "softhsm: dgst -verify with the providers loaded" \
+    ossl dgst -sha256 "${P[@]}" -verify "$W/hsm.pub" -signature "$W/hsm.dgst" \
     "$W/data"
 check "softhsm: req -new (CSR signed in the token)" \
     ossl req -new "${P[@]}" -key "$KEY" -subj /CN=myna-softhsm \
@@ -86,6 +95,21 @@ check "softhsm: the CSR verifies" openssl req -verify -noout -in "$W/hsm.csr"
 check "softhsm: req -x509 (self-signed in the token)" \
     ossl req -new -x509 "${P[@]}" -key "$KEY" -subj /CN=myna-softhsm \
     -days 1 -outform DER -out "$W/hsm.crt"
+openssl x509 -inform DER -in "$W/hsm.crt" -out "$W/hsm-ca.pem"
+ossl req -new "${P[@]}" -key "$KEY" -subj /CN=myna-leaf -out "$W/leaf.csr" \
+    >/dev/null
+check "softhsm: x509 -req (certificate signed in the token)" \
+    ossl x509 -req "${P[@]}" -in "$W/leaf.csr" -CA "$W/hsm-ca.pem" \
+    -CAkey "$KEY" -set_serial 2 -days 1 -out "$W/hsm-leaf.pem"
+check "softhsm: the certificate verifies" \
+    openssl verify -partial_chain -trusted "$W/hsm-ca.pem" "$W/hsm-leaf.pem"
+check "softhsm: cms -sign (key matched with its certificate)" \
+    ossl cms -sign "${P[@]}" -in "$W/data" -signer "$W/hsm-ca.pem" \
+    -inkey "$KEY" \
+    -outform PEM -out "$W/hsm.p7"
+check "softhsm: the CMS signature verifies" \
+    openssl cms -verify -inform PEM -in "$W/hsm.p7" -content "$W/data" \
+    -CAfile "$W/hsm-ca.pem" -out /dev/null
 pkcs11-tool --module "$SOFTHSM" --token-label myna-test --login --pin 123456 \
     --write-object "$W/hsm.crt" --type cert --id 01 --label rsa1 \
     >>"$W/softhsm.log" 2>&1
@@ -129,7 +153,7 @@ check "card: the signature verifies with the certificate's key" \
     openssl pkeyutl -verify -pubin -inkey "$W/auth.pub" \
     -in "$W/data.sha256" -sigfile "$W/card.sig" -pkeyopt digest:sha256
 check "card: dgst -sha256 -sign" \
-    ossl dgst -sha256 "${P[@]}" "${Q[@]}" -sign "$KEY" -out "$W/card.dgst" \
+    ossl dgst -sha256 "${P[@]}" -sign "$KEY" -out "$W/card.dgst" \
     "$W/data"
 check "card: dgst signature verifies" \
     openssl dgst -sha256 -verify "$W/auth.pub" -signature "$W/card.dgst" \
@@ -151,4 +175,18 @@ check_eq "card: exactly one VERIFY for the wrong PIN" 1 $(($(verifies) - before)
 check "card: the right PIN works again" \
     ossl pkeyutl -sign "${P[@]}" -inkey "$KEY" -in "$W/data.sha256" \
     -pkeyopt digest:sha256 -out "$W/card2.sig"
+
+# Card gone: a clear error naming the token or its removal, no hang.
+harness_stop_vcard
+out=$(ossl pkeyutl -sign "${P[@]}" -inkey "$KEY" -in "$W/data.sha256" \
+    -pkeyopt digest:sha256 -out "$W/card3.sig")
+rc=$?
+check_eq "card removed: pkeyutl -sign fails" 1 $((rc != 0))
+check_match "card removed: the error names the token" \
+    "*no token present matches 'JPKI User Authentication'*removed*" "$out"
+diag "card removed: $(grep -m1 -i 'token' <<<"$out")"
+harness_start_vcard "$CARD" --trace "$W/trace"
+check "card back: pkeyutl -sign works again" \
+    ossl pkeyutl -sign "${P[@]}" -inkey "$KEY" -in "$W/data.sha256" \
+    -pkeyopt digest:sha256 -out "$W/card3.sig"
 harness_done
