@@ -47,6 +47,8 @@ myna_key_free(struct myna_key *key)
     BN_free(key->n);
     BN_free(key->e);
     OPENSSL_free(key->id);
+    if (key->pin != NULL)
+        OPENSSL_clear_free(key->pin, strlen(key->pin));
     OPENSSL_free(key);
 }
 
@@ -145,6 +147,20 @@ read_public(struct myna_key *key, struct myna_p11 *p, CK_SESSION_HANDLE s)
     return 1;
 }
 
+/* CKA_ALWAYS_AUTHENTICATE, absent = CK_FALSE (base §4.9). */
+static int
+read_always_auth(struct myna_key *key, struct myna_p11 *p, CK_SESSION_HANDLE s)
+{
+    unsigned char *v = NULL;
+    size_t len = 0;
+
+    if (!myna_p11_attr(p, s, key->handle, CKA_ALWAYS_AUTHENTICATE, &v, &len))
+        return 0;
+    key->always_auth = v != NULL && len == sizeof(CK_BBOOL) && v[0] != 0;
+    OPENSSL_free(v);
+    return 1;
+}
+
 struct myna_key *
 myna_key_from_object(struct myna_prov *prov, struct myna_p11 *p,
                      CK_SESSION_HANDLE s, CK_SLOT_ID slot, CK_OBJECT_HANDLE h,
@@ -178,6 +194,10 @@ myna_key_from_object(struct myna_prov *prov, struct myna_p11 *p,
     }
     key->can_pkcs = myna_p11_has_mech(p, slot, CKM_RSA_PKCS);
     key->can_pss = myna_p11_has_mech(p, slot, CKM_RSA_PKCS_PSS);
+    if (cls == CKO_PRIVATE_KEY && !read_always_auth(key, p, s)) {
+        myna_key_free(key);
+        return NULL;
+    }
     myna_debug(prov, "RSA %s key, %d bits, PKCS#1 v1.5 %s, PSS %s",
                cls == CKO_PRIVATE_KEY ? "private" : "public",
                BN_num_bits(key->n), key->can_pkcs ? "yes" : "no",

@@ -48,3 +48,12 @@ TESTS += tests/provider/provider.sh tests/provider/provider-tls.sh
 dist_check_SCRIPTS += tests/provider/provider-ec.sh \
 	tests/provider/provider-ca.sh
 TESTS += tests/provider/provider-ec.sh tests/provider/provider-ca.sh
+# CKA_ALWAYS_AUTHENTICATE key (softhsm2): context-specific login, no prompt.
+dist_check_SCRIPTS += tests/provider/provider-auth.sh
+TESTS += tests/provider/provider-auth.sh
+# 4 threads x 50 EVP_DigestSign on one token key (run by provider.sh).
+check_PROGRAMS += tests/provider/provider-threads
+tests_provider_provider_threads_SOURCES = tests/provider/provider-threads.c
+tests_provider_provider_threads_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) \
+	-pthread
+tests_provider_provider_threads_LDADD = $(CRYPTO_LIBS) -lpthread

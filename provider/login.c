@@ -166,8 +166,8 @@ check_pin_flags(CK_FLAGS flags, const char *token)
     }
     if (flags & CKF_USER_PIN_FINAL_TRY) {
         MYNA_RAISE(MYNA_R_PIN_FINAL_TRY,
-                   "the PIN of '%s' has one try left; not trying it (use "
-                   "the token's own tool)",
+                   "the PIN of '%s' is on its final try (one try left); not "
+                   "trying it (use the token's own tool)",
                    token);
         return 0;
     }
@@ -285,6 +285,47 @@ myna_login(struct myna_prov *prov, struct myna_p11 *p, CK_SLOT_ID slot,
         MYNA_RAISE_RV(rv, "C_Login");
         break;
     }
+out:
+    OPENSSL_cleanse(&pin, sizeof(pin));
+    OPENSSL_cleanse(h, sizeof(h));
+    return ok;
+}
+
+int
+myna_login_pin(struct myna_prov *prov, struct myna_p11 *p, CK_SLOT_ID slot,
+               const struct myna_uri *u, OSSL_PASSPHRASE_CALLBACK *cb,
+               void *cbarg, char **out)
+{
+    CK_TOKEN_INFO ti;
+    struct pin pin;
+    unsigned char h[32];
+    char token[40];
+    int ok = 0;
+    CK_RV rv;
+
+    *out = NULL;
+    memset(&pin, 0, sizeof(pin));
+    rv = myna_p11_fn(p)->C_GetTokenInfo(slot, &ti);
+    if (rv != CKR_OK) {
+        MYNA_RAISE_RV(rv, "C_GetTokenInfo");
+        return 0;
+    }
+    token_name(&ti, token, sizeof(token));
+    if (!check_pin_flags(ti.flags, token) ||
+        !get_pin(prov, u, token, cb, cbarg, &pin) ||
+        !pin_hash(prov, slot, &ti, &pin, h))
+        goto out;
+    if (pin_failed_before(prov, h)) {
+        MYNA_RAISE(MYNA_R_PIN_ALREADY_FAILED,
+                   "this PIN was rejected by '%s' before; not sending it "
+                   "again",
+                   token);
+        goto out;
+    }
+    *out = OPENSSL_strndup(pin.buf, pin.len);
+    ok = *out != NULL;
+    if (!ok)
+        MYNA_RAISE(MYNA_R_MALLOC, NULL);
 out:
     OPENSSL_cleanse(&pin, sizeof(pin));
     OPENSSL_cleanse(h, sizeof(h));

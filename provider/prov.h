@@ -83,6 +83,15 @@ struct myna_key {
     BIGNUM *n, *e;
     bool can_pkcs; /* CKM_RSA_PKCS */
     bool can_pss;  /* CKM_RSA_PKCS_PSS */
+    /*
+     * CKA_ALWAYS_AUTHENTICATE (base §4.9): every C_SignInit needs a
+     * C_Login(CKU_CONTEXT_SPECIFIC).  pin is the PIN from the source that
+     * logged the token in when the key was loaded (store.c), so no second
+     * prompt; NUL-terminated, wiped on free, dropped once the token rejects
+     * it.  NULL for other keys.
+     */
+    bool always_auth;
+    char *pin;
 };
 
 /* keymgmt-rsa.c: build from an object found in session s (lock held). */
@@ -107,5 +116,14 @@ int myna_key_handle(struct myna_key *key, struct myna_p11 *p,
 int myna_login(struct myna_prov *prov, struct myna_p11 *p, CK_SLOT_ID slot,
                const struct myna_uri *u, OSSL_PASSPHRASE_CALLBACK *cb,
                void *cbarg);
+/*
+ * The PIN for a CKA_ALWAYS_AUTHENTICATE key of the token in slot, from the
+ * same sources as myna_login (one callback call at most), as a new
+ * NUL-terminated string in *pin (OPENSSL_clear_free it).  Refuses a locked
+ * / final-try PIN and one that failed before, as myna_login does.
+ */
+int myna_login_pin(struct myna_prov *prov, struct myna_p11 *p, CK_SLOT_ID slot,
+                   const struct myna_uri *u, OSSL_PASSPHRASE_CALLBACK *cb,
+                   void *cbarg, char **pin);
 
 #endif

@@ -202,6 +202,37 @@ pss_saltlen(const struct sig_ctx *ctx)
     return (CK_ULONG)ctx->saltlen;
 }
 
+/*
+ * CKA_ALWAYS_AUTHENTICATE: C_Login(CKU_CONTEXT_SPECIFIC) right after
+ * C_SignInit (base §5.6), with the PIN kept at load time (store.c): no
+ * prompt, no terminal.  A PIN the token rejects is dropped, never resent.
+ * Called with the module lock held.
+ */
+static CK_RV
+context_login(struct sig_ctx *ctx, struct myna_p11 *p, CK_SESSION_HANDLE s)
+{
+    struct myna_key *key = ctx->key;
+    CK_RV rv;
+
+    if (key->pin == NULL) {
+        MYNA_RAISE(MYNA_R_PIN_UNAVAILABLE,
+                   "the key needs its PIN for every signature "
+                   "(CKA_ALWAYS_AUTHENTICATE) and none is known");
+        return CKR_USER_NOT_LOGGED_IN;
+    }
+    rv = myna_p11_fn(p)->C_Login(s, CKU_CONTEXT_SPECIFIC,
+                                 (CK_UTF8CHAR_PTR)key->pin,
+                                 (CK_ULONG)strlen(key->pin));
+    if (rv == CKR_PIN_INCORRECT || rv == CKR_PIN_INVALID ||
+        rv == CKR_PIN_LEN_RANGE || rv == CKR_PIN_LOCKED) {
+        OPENSSL_clear_free(key->pin, strlen(key->pin));
+        key->pin = NULL;
+    }
+    if (rv != CKR_OK)
+        MYNA_RAISE_RV(rv, "C_Login(CKU_CONTEXT_SPECIFIC)");
+    return rv;
+}
+
 static int
 token_sign(struct sig_ctx *ctx, CK_MECHANISM *mech, const unsigned char *in,
            size_t inlen, unsigned char *sig, size_t *siglen, size_t sigsize)
@@ -219,6 +250,19 @@ token_sign(struct sig_ctx *ctx, CK_MECHANISM *mech, const unsigned char *in,
         return 0;
     }
     rv = myna_p11_fn(p)->C_SignInit(s, mech, h);
+    if (rv == CKR_OK && ctx->key->always_auth) {
+        rv = context_login(ctx, p, s);
+        if (rv != CKR_OK) {
+            /*
+             * End the operation (2.40 has no cancel): a C_Sign that the
+             * token refuses (not logged in) terminates it, nothing signed.
+             */
+            myna_p11_fn(p)->C_Sign(s, (CK_BYTE_PTR)in, (CK_ULONG)inlen, sig,
+                                   &len);
+            myna_p11_session_put(p, ctx->key->slot, CKR_OK);
+            return 0;
+        }
+    }
     if (rv == CKR_OK)
         rv = myna_p11_fn(p)->C_Sign(s, (CK_BYTE_PTR)in, (CK_ULONG)inlen, sig,
                                     &len);

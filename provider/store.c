@@ -9,6 +9,10 @@
  * Login happens when the URI asks for type=private, or asks for no type
  * and the caller expects a private key (OSSL_STORE_expect); a certificate
  * search never asks for a PIN.
+ *
+ * CKA_ALWAYS_AUTHENTICATE RSA keys are given the PIN for their
+ * context-specific logins here (sig-rsa.c), from the same source as the
+ * login; a PIN typed into the callback is asked once per load (pwcache).
  */
 #include "config.h"
 
@@ -18,6 +22,7 @@
 #include <openssl/core_names.h>
 #include <openssl/core_object.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/params.h>
 #include <openssl/store.h>
 
@@ -187,13 +192,81 @@ search_slot(struct store_ctx *ctx, struct myna_p11 *p, CK_SLOT_ID slot)
     return ok;
 }
 
+/* The application's passphrase callback, called at most once per search */
+struct pwcache {
+    OSSL_PASSPHRASE_CALLBACK *cb;
+    void *arg;
+    char buf[MYNA_PIN_MAX + 1];
+    size_t len;
+    bool have;
+};
+
+static int
+pwcache_cb(char *pass, size_t size, size_t *len, const OSSL_PARAM params[],
+           void *arg)
+{
+    struct pwcache *c = arg;
+
+    if (!c->have) {
+        if (c->cb == NULL ||
+            !c->cb(c->buf, sizeof(c->buf) - 1, &c->len, params, c->arg))
+            return 0;
+        c->have = true;
+    }
+    if (c->len > size)
+        return 0;
+    memcpy(pass, c->buf, c->len);
+    *len = c->len;
+    return 1;
+}
+
+/* The PIN for the always-authenticate RSA keys among items[from...]. */
+static int
+give_pins(struct store_ctx *ctx, struct myna_p11 *p, CK_SLOT_ID slot,
+          size_t from, struct pwcache *pw)
+{
+    char *pin = NULL;
+    struct myna_key *key;
+    size_t i;
+    int ok = 1;
+
+    for (i = from; ok && i < ctx->n; i++) {
+        key = ctx->items[i].key;
+        if (key == NULL || !key->always_auth || key->pin != NULL)
+            continue;
+        /*
+         * No PIN (e.g. the token was logged in before, no source given):
+         * not an error yet, the key still has its public half; signing
+         * says why it cannot.
+         */
+        ERR_set_mark();
+        if (pin == NULL &&
+            !myna_login_pin(ctx->prov, p, slot, ctx->uri,
+                            pw->cb != NULL ? pwcache_cb : NULL, pw, &pin)) {
+            ERR_pop_to_mark();
+            myna_debug(ctx->prov, "no PIN for an always-authenticate key");
+            return 1;
+        }
+        ERR_clear_last_mark();
+        key->pin = OPENSSL_strdup(pin);
+        if (key->pin == NULL) {
+            MYNA_RAISE(MYNA_R_MALLOC, NULL);
+            ok = 0;
+        }
+    }
+    if (pin != NULL)
+        OPENSSL_clear_free(pin, strlen(pin));
+    return ok;
+}
+
 static int
 search(struct store_ctx *ctx, OSSL_PASSPHRASE_CALLBACK *pw_cb, void *pw_cbarg)
 {
     const struct myna_uri *u = ctx->uri;
     struct myna_p11 *p;
     CK_SLOT_ID *slots = NULL;
-    size_t nslots = 0, i;
+    size_t nslots = 0, i, from;
+    struct pwcache pw = { pw_cb, pw_cbarg, { 0 }, 0, false };
     bool login;
     int ok = 0;
 
@@ -212,9 +285,13 @@ search(struct store_ctx *ctx, OSSL_PASSPHRASE_CALLBACK *pw_cb, void *pw_cbarg)
                         : ctx->expect == OSSL_STORE_INFO_PKEY;
     for (i = 0; i < nslots; i++) {
         /* A failed login ends the search: no PIN goes to a second token */
-        if (login && !myna_login(ctx->prov, p, slots[i], u, pw_cb, pw_cbarg))
+        if (login && !myna_login(ctx->prov, p, slots[i], u,
+                                 pw_cb != NULL ? pwcache_cb : NULL, &pw))
             goto out;
+        from = ctx->n;
         if (!search_slot(ctx, p, slots[i]))
+            goto out;
+        if (login && !give_pins(ctx, p, slots[i], from, &pw))
             goto out;
     }
     if (ctx->n == 0) {
@@ -226,6 +303,7 @@ search(struct store_ctx *ctx, OSSL_PASSPHRASE_CALLBACK *pw_cb, void *pw_cbarg)
     }
     ok = 1;
 out:
+    OPENSSL_cleanse(&pw, sizeof(pw));
     OPENSSL_free(slots);
     return ok;
 }

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
 # The "myna" OpenSSL provider (issue #4) through real openssl commands:
-#  1. softhsm2 with an RSA key generated here (PKCS#1 v1.5 and PSS);
+#  1. softhsm2 with an RSA key generated here (PKCS#1 v1.5 and PSS),
+#     and 4 threads signing with one key (provider-threads.c);
 #  2. our module + pcscd + myna-vcard (PKCS#1 v1.5 only, the card's case),
 #     with the card's --trace to count VERIFY commands.
 # pin-value in the URIs is a test convenience; real users let the
@@ -125,6 +126,14 @@ out=$(ossl pkeyutl -sign "${P[@]}" -in "$W/data.sha256" \
 check_match "softhsm: missing object is reported" "*no private key matches*" "$out"
 out=$(ossl pkeyutl -sign "${P[@]}" -in "$W/data.sha256" -inkey 'pkcs11:token=myna-test;bogus=1')
 check_match "softhsm: malformed URI is reported" "*malformed pkcs11: URI*" "$out"
+# Thread safety: tests/provider/provider-threads.c (built by make check).
+THREADS=$TOP/tests/provider/provider-threads
+if [ -x "$THREADS" ]; then
+    check "softhsm: 4 threads x 50 EVP_DigestSign, all verify" \
+        timeout 120 "$THREADS" "$PROVDIR" "$KEY" "$PUB"
+else
+    diag "thread test skipped: $THREADS not built (make check builds it)"
+fi
 unset SOFTHSM2_CONF
 
 # ------------------------------------------------- our module + the card
