@@ -21,3 +21,7 @@ bin_PROGRAMS += tools/myna-vcard
 tools_myna_vcard_SOURCES = tools/vcard/main.c
 tools_myna_vcard_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
 tools_myna_vcard_LDADD = tools/vcard/libvcard.la $(CRYPTO_LIBS)
+
+# The eligibility check (docs/eligibility-protocol.md): shared code, the
+# service and the client, each in its own directory.
+include tools/elig/local.mk
