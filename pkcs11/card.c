@@ -41,9 +41,14 @@ static const uint8_t jpki_aid[10] = {
     0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01,
 };
 
+/* §2.1 / §8: DF name of the card info input support AP. */
+static const uint8_t text_aid[10] = {
+    0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x08,
+};
+
 struct key_files {
     uint16_t pin_fid; /* key reference of the PIN (§5.1) */
-    uint16_t key_fid; /* private key EF (§3.1) */
+    uint16_t key_fid; /* private key EF (§3.1), 0 for none */
     int max_tries;    /* §5.1 */
 };
 
@@ -52,12 +57,15 @@ key_files(enum myna_key key)
 {
     static const struct key_files auth = { 0x0018, 0x0017, 3 };
     static const struct key_files sign = { 0x001B, 0x001A, 5 };
+    static const struct key_files text = { 0x0011, 0, 3 }; /* §8.1 */
 
     switch (key) {
     case MYNA_KEY_AUTH:
         return &auth;
     case MYNA_KEY_SIGN:
         return &sign;
+    case MYNA_KEY_TEXT:
+        return &text;
     default:
         return NULL;
     }
@@ -198,17 +206,17 @@ select_ef(struct myna_io *io, uint16_t fid)
     return sw == SW_OK ? CKR_OK : CKR_DEVICE_ERROR;
 }
 
-CK_RV
-myna_card_select_jpki(struct myna_io *io)
+/* §2.2: 00 A4 04 0C 0A <DF name>. */
+static CK_RV
+select_df(struct myna_io *io, const uint8_t aid[10])
 {
-    uint8_t cmd[5 + sizeof(jpki_aid)] = { 0x00, 0xA4, 0x04, 0x0C,
-                                          sizeof(jpki_aid) };
+    uint8_t cmd[5 + 10] = { 0x00, 0xA4, 0x04, 0x0C, 10 };
     uint16_t sw;
     CK_RV rv;
 
     if (!io_ok(io))
         return CKR_ARGUMENTS_BAD;
-    memcpy(cmd + 5, jpki_aid, sizeof(jpki_aid));
+    memcpy(cmd + 5, aid, 10);
     rv = command(io, cmd, sizeof(cmd), &sw);
     if (rv != CKR_OK)
         return rv;
@@ -217,6 +225,18 @@ myna_card_select_jpki(struct myna_io *io)
     if (sw == SW_FILE_NOT_FOUND)
         return CKR_TOKEN_NOT_RECOGNIZED;
     return sw == SW_OK ? CKR_OK : CKR_DEVICE_ERROR;
+}
+
+CK_RV
+myna_card_select_jpki(struct myna_io *io)
+{
+    return select_df(io, jpki_aid);
+}
+
+CK_RV
+myna_card_select_text(struct myna_io *io)
+{
+    return select_df(io, text_aid);
 }
 
 /* §4.1: 00 B0 P1 P2 Le with a 15-bit offset; le is 1..256. */
@@ -508,8 +528,8 @@ myna_card_sign(struct myna_io *io, enum myna_key key, const uint8_t *in,
 
     if (sig_len != NULL)
         *sig_len = 0;
-    if (!io_ok(io) || kf == NULL || in == NULL || sig == NULL ||
-        sig_len == NULL)
+    if (!io_ok(io) || kf == NULL || kf->key_fid == 0 || in == NULL ||
+        sig == NULL || sig_len == NULL)
         return CKR_ARGUMENTS_BAD;
     /* §6.1: P1=00 takes 1-245 bytes; refuse before spending an APDU. */
     if (in_len == 0 || in_len > SIGN_INPUT_MAX)

@@ -36,6 +36,9 @@ struct myna_io {
 enum myna_key {
     MYNA_KEY_AUTH, /* key EF 0017, PIN 0018: 4 digits, 3 tries */
     MYNA_KEY_SIGN, /* key EF 001A, PIN 001B: 6-16 of A-Z0-9, 5 tries */
+    /* The card info input support AP's PIN 0011 (§8.1): 4 digits, 3
+     * tries, no key.  Used by myna-card, never by the module. */
+    MYNA_KEY_TEXT,
 };
 
 /* JPKI AP files (§3.1). */
@@ -49,6 +52,11 @@ enum myna_key {
 /* SELECT the JPKI AP by DF name (00 A4 04 0C 0A D392F00026010000 0001).
  * CKR_TOKEN_NOT_RECOGNIZED when the card has no JPKI AP (6A82). */
 CK_RV myna_card_select_jpki(struct myna_io *io);
+
+/* SELECT the card info input support AP (券面事項入力補助AP, §8) by DF
+ * name D3 92 10 00 31 00 01 01 04 08; CKR_TOKEN_NOT_RECOGNIZED when
+ * absent.  For myna-card: the module never selects it. */
+CK_RV myna_card_select_text(struct myna_io *io);
 
 /*
  * Read a whole transparent EF of the current application with the fewest

@@ -94,6 +94,7 @@ myna_pin_normalize(enum myna_key key, const CK_UTF8CHAR *pin, CK_ULONG len,
         return CKR_ARGUMENTS_BAD;
     switch (key) {
     case MYNA_KEY_AUTH:
+    case MYNA_KEY_TEXT: /* §8.1: 4 digits too */
         rv = auth_pin(pin, len, out);
         break;
     case MYNA_KEY_SIGN:

@@ -16,6 +16,7 @@ cc=${FUZZ_CC:-clang}
 cflags=(-std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined
     -fno-sanitize-recover=all -I"$builddir" -I"$srcdir"
     -I"$srcdir/pkcs11" -I"$srcdir/provider" -I"$srcdir/tools/vcard"
+    -I"$srcdir/tools/card"
     -I"$srcdir/tests/unit" $(pkg-config --cflags p11-kit-1))
 vcard=(apdu.c card.c content.c apps.c trace.c people.c state.c pki.c)
 
@@ -32,13 +33,14 @@ sources() {
             pkcs11/x509.c
         ;;
     uri) echo tests/fuzz/fuzz-uri.c provider/uri.c ;;
+    card-attrs) echo tests/fuzz/fuzz-card-attrs.c tools/card/attrs.c ;;
     *) return 1 ;;
     esac
 }
 
 command -v "$cc" >/dev/null || { echo "fuzz: $cc not found (apt-get install clang)" >&2; exit 1; }
 status=0
-for t in ${FUZZ_TARGETS:-vcard-apdu p11-card p11-x509 uri}; do
+for t in ${FUZZ_TARGETS:-vcard-apdu p11-card p11-x509 uri card-attrs}; do
     mkdir -p "$dir/$t/corpus"
     read -r -a src <<<"$(sources "$t")"
     (cd "$srcdir" && "$cc" "${cflags[@]}" "${src[@]}" -lcrypto -lpthread \
