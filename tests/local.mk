@@ -39,7 +39,8 @@ dist_check_SCRIPTS += tests/fuzz/replay-vcard.sh \
 	tests/integration/opensc-crosscheck.sh \
 	tests/integration/faults.sh \
 	tests/integration/module-pkcs11-tool.sh \
-	tests/integration/module-ecosystem.sh
+	tests/integration/module-ecosystem.sh \
+	tests/integration/guides.sh
 EXTRA_DIST += tests/harness/lib.sh tests/summary.sh tests/fuzz/corpus \
 	tests/fuzz/replay.sh
 
@@ -50,7 +51,8 @@ TESTS += tests/unit/test-vcard-apdu tests/unit/test-vcard-card \
 	tests/integration/opensc-crosscheck.sh \
 	tests/integration/faults.sh \
 	tests/integration/module-pkcs11-tool.sh \
-	tests/integration/module-ecosystem.sh
+	tests/integration/module-ecosystem.sh \
+	tests/integration/guides.sh
 
 # Integration tests each start a pcscd: give them a little time, fail
 # instead of hanging forever.
