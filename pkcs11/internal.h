@@ -134,6 +134,8 @@ void myna_reader_forget_inlock(struct myna_reader *r);
 /* SELECT the JPKI AP unless it is already current in this insertion. */
 CK_RV myna_reader_select_ap_inlock(struct myna_reader *r);
 void myna_readers_free_inlock(void);
+/* After fork(): free the parent's reader state without touching PC/SC. */
+void myna_readers_abandon_inlock(void);
 
 /* One card operation, run by myna_reader_run_inlock with the JPKI AP
  * current, inside a PC/SC transaction. */

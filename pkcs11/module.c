@@ -137,7 +137,13 @@ mod_C_Initialize(CK_VOID_PTR init_args)
     }
     if (initialized) {
         /* A forked child: the parent's PC/SC connections are not ours to
-         * close, and its sessions are gone (§5.4).  Forget them. */
+         * close, and its sessions are gone (§5.4).  Forget them, giving
+         * back their memory (no SCard call: the handles are the
+         * parent's). */
+        myna_sessions_free_inlock();
+        myna_readers_abandon_inlock();
+        myna_pcsc_abandon(wait_pcsc);
+        myna_pcsc_abandon(myna_mod.pcsc);
         memset(&myna_mod, 0, sizeof(myna_mod));
         wait_pcsc = NULL;
         waiters = 0;

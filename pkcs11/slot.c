@@ -240,8 +240,10 @@ myna_reader_has_token_inlock(struct myna_reader *r)
     return r->kind == MYNA_CARD_JPKI;
 }
 
-void
-myna_readers_free_inlock(void)
+/* ours: C_Finalize (disconnect, resetting a logged-in card); !ours: a
+ * forked child forgetting the parent's readers (no SCard call). */
+static void
+readers_release_inlock(bool ours)
 {
     for (size_t i = 0; i < myna_mod.n_readers; i++) {
         struct myna_reader *r = &myna_mod.readers[i];
@@ -254,9 +256,23 @@ myna_readers_free_inlock(void)
         myna_token_clear_inlock(r);
         /* C_Finalize with a token still logged in: reset the card, so
          * that its verified state does not outlive us (§7). */
-        if (r->conn != NULL)
+        if (r->conn != NULL && ours)
             myna_pcsc_disconnect(r->conn, logged_in);
+        else
+            myna_pcsc_card_abandon(r->conn);
         r->conn = NULL;
     }
     myna_mod.n_readers = 0;
+}
+
+void
+myna_readers_free_inlock(void)
+{
+    readers_release_inlock(true);
+}
+
+void
+myna_readers_abandon_inlock(void)
+{
+    readers_release_inlock(false);
 }

@@ -164,6 +164,22 @@ myna_pcsc_close(struct myna_pcsc *p)
     free(p);
 }
 
+void
+myna_pcsc_abandon(struct myna_pcsc *p)
+{
+    if (p == NULL)
+        return;
+    /* The mutex may have been held by another thread of the parent at
+     * fork time: it is not destroyed, only its memory given back. */
+    free(p);
+}
+
+void
+myna_pcsc_card_abandon(struct myna_pcsc_card *c)
+{
+    free(c);
+}
+
 /* The reader names as a pcsc-lite multi-string in *list (free()), or
  * NULL for none.  Retries when the list grows between the two calls. */
 static LONG

@@ -29,6 +29,10 @@ struct myna_reader_state {
 
 CK_RV myna_pcsc_open(struct myna_pcsc **ctx);
 void myna_pcsc_close(struct myna_pcsc *ctx);
+/* After fork(): free our memory of a context or connection the parent
+ * owns, without a single SCard call (its handles are the parent's). */
+void myna_pcsc_abandon(struct myna_pcsc *ctx);
+void myna_pcsc_card_abandon(struct myna_pcsc_card *card);
 
 /* The readers now, at most max of them.  A pcscd restart is handled
  * here: on SCARD_E_NO_SERVICE / SCARD_E_INVALID_HANDLE the context is

@@ -137,8 +137,9 @@ tests_module_test_module_SOURCES = tests/module/test-module.c
 tests_module_test_module_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS) \
 	$(CRYPTO_CFLAGS) $(CMOCKA_CFLAGS) -I$(top_srcdir)/pkcs11 -pthread
 tests_module_test_module_LDADD = $(CMOCKA_LIBS) $(CRYPTO_LIBS) -ldl -lpthread
-dist_check_SCRIPTS += tests/module/test-module.sh
-TESTS += tests/module/test-module.sh
+dist_check_SCRIPTS += tests/module/test-module.sh \
+	tests/module/test-module-valgrind.sh
+TESTS += tests/module/test-module.sh tests/module/test-module-valgrind.sh
 
 # The provider's RFC 7512 URI parser (pure).
 check_PROGRAMS += tests/unit/test-uri tests/fuzz/replay-uri
