@@ -57,3 +57,6 @@ tests_provider_provider_threads_SOURCES = tests/provider/provider-threads.c
 tests_provider_provider_threads_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) \
 	-pthread
 tests_provider_provider_threads_LDADD = $(CRYPTO_LIBS) -lpthread
+# The provider under valgrind memcheck: openssl commands, card + softhsm2.
+dist_check_SCRIPTS += tests/provider/provider-valgrind.sh
+TESTS += tests/provider/provider-valgrind.sh
