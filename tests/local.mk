@@ -40,7 +40,8 @@ dist_check_SCRIPTS += tests/fuzz/replay-vcard.sh \
 	tests/integration/faults.sh \
 	tests/integration/module-pkcs11-tool.sh \
 	tests/integration/module-ecosystem.sh \
-	tests/integration/guides.sh
+	tests/integration/guides.sh \
+	tests/integration/pin-safety.sh
 EXTRA_DIST += tests/harness/lib.sh tests/summary.sh tests/fuzz/corpus \
 	tests/fuzz/replay.sh
 
@@ -52,7 +53,8 @@ TESTS += tests/unit/test-vcard-apdu tests/unit/test-vcard-card \
 	tests/integration/faults.sh \
 	tests/integration/module-pkcs11-tool.sh \
 	tests/integration/module-ecosystem.sh \
-	tests/integration/guides.sh
+	tests/integration/guides.sh \
+	tests/integration/pin-safety.sh
 
 # Integration tests each start a pcscd: give them a little time, fail
 # instead of hanging forever.
