@@ -848,6 +848,11 @@ sign_finish(struct myna_session *s, struct myna_reader *r, enum myna_key key,
         return rv;
     }
     rv = sign_input(s, data, len, final, in, &in_len);
+    /* The operation ends here whatever the card says; end it before the
+     * card is touched: a removal found during the signature closes every
+     * session of the card, s included (found by test-module-asan). */
+    myna_session_end_sign(s);
+    s = NULL;
     if (rv == CKR_OK && !r->tokens[key].logged_in)
         rv = CKR_USER_NOT_LOGGED_IN;
     if (rv == CKR_OK)
@@ -857,7 +862,6 @@ sign_finish(struct myna_session *s, struct myna_reader *r, enum myna_key key,
         *sig_len = out_len;
     }
     myna_wipe(in, sizeof(in));
-    myna_session_end_sign(s);
     return rv;
 }
 

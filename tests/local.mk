@@ -143,6 +143,29 @@ dist_check_SCRIPTS += tests/module/test-module.sh \
 	tests/module/test-module-valgrind.sh
 TESTS += tests/module/test-module.sh tests/module/test-module-valgrind.sh
 
+# The same suite and REPL with the module and the test program built with
+# ASan + UBSan (tests/module/test-module-asan.sh): every object of the
+# module carries the instrumentation, and the instrumented program loads
+# the ASan runtime first, as ASan requires.
+check_LTLIBRARIES = tests/module/myna-pkcs11-asan.la
+tests_module_myna_pkcs11_asan_la_SOURCES = $(pkcs11_libmynap11_la_SOURCES) \
+	$(pkcs11_myna_pkcs11_la_SOURCES)
+tests_module_myna_pkcs11_asan_la_CFLAGS = $(pkcs11_libmynap11_la_CFLAGS) \
+	$(ASAN_FLAGS)
+tests_module_myna_pkcs11_asan_la_LIBADD = $(PCSC_LIBS) $(CRYPTO_LIBS) \
+	-lpthread
+tests_module_myna_pkcs11_asan_la_LDFLAGS = $(AM_LDFLAGS) $(ASAN_FLAGS) \
+	-module -avoid-version -rpath /nowhere \
+	-Wl,--version-script=$(top_srcdir)/pkcs11/myna-pkcs11.map
+check_PROGRAMS += tests/module/test-module-asan
+tests_module_test_module_asan_SOURCES = $(tests_module_test_module_SOURCES)
+tests_module_test_module_asan_CFLAGS = $(tests_module_test_module_CFLAGS) \
+	$(ASAN_FLAGS)
+tests_module_test_module_asan_LDFLAGS = $(ASAN_FLAGS)
+tests_module_test_module_asan_LDADD = $(tests_module_test_module_LDADD)
+dist_check_SCRIPTS += tests/module/test-module-asan.sh
+TESTS += tests/module/test-module-asan.sh
+
 # The provider's RFC 7512 URI parser (pure).
 check_PROGRAMS += tests/unit/test-uri tests/fuzz/replay-uri
 TESTS += tests/unit/test-uri tests/fuzz/replay-uri.sh
