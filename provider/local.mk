@@ -60,3 +60,17 @@ tests_provider_provider_threads_LDADD = $(CRYPTO_LIBS) -lpthread
 # The provider under valgrind memcheck: openssl commands, card + softhsm2.
 dist_check_SCRIPTS += tests/provider/provider-valgrind.sh
 TESTS += tests/provider/provider-valgrind.sh
+# The provider built with ASan + UBSan for provider-asan.sh (named myna.so
+# in its own directory, so that -provider-path finds it as "myna").
+check_LTLIBRARIES += tests/provider/asan/myna.la
+tests_provider_asan_myna_la_SOURCES = $(provider_libmynaprov_la_SOURCES) \
+	$(provider_myna_la_SOURCES)
+tests_provider_asan_myna_la_CFLAGS = $(provider_libmynaprov_la_CFLAGS) \
+	$(ASAN_FLAGS)
+tests_provider_asan_myna_la_LIBADD = $(CRYPTO_LIBS) -ldl -lpthread
+tests_provider_asan_myna_la_LDFLAGS = $(AM_LDFLAGS) $(ASAN_FLAGS) \
+	-module -avoid-version -rpath /nowhere \
+	-Wl,--version-script=$(top_srcdir)/provider/myna-provider.map
+dist_check_SCRIPTS += tests/provider/provider-asan.sh
+EXTRA_DIST += tests/lsan.supp
+TESTS += tests/provider/provider-asan.sh

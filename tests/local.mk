@@ -147,7 +147,7 @@ TESTS += tests/module/test-module.sh tests/module/test-module-valgrind.sh
 # ASan + UBSan (tests/module/test-module-asan.sh): every object of the
 # module carries the instrumentation, and the instrumented program loads
 # the ASan runtime first, as ASan requires.
-check_LTLIBRARIES = tests/module/myna-pkcs11-asan.la
+check_LTLIBRARIES += tests/module/myna-pkcs11-asan.la
 tests_module_myna_pkcs11_asan_la_SOURCES = $(pkcs11_libmynap11_la_SOURCES) \
 	$(pkcs11_myna_pkcs11_la_SOURCES)
 tests_module_myna_pkcs11_asan_la_CFLAGS = $(pkcs11_libmynap11_la_CFLAGS) \

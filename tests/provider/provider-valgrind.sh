@@ -19,29 +19,45 @@ TOP=${top_builddir:-$(cd "$(dirname "$0")/../.." && pwd)}
 PROVDIR=${MYNA_PROVIDER_DIR:-$TOP/provider/.libs}
 MODULE=${MYNA_PKCS11_MODULE:-$TOP/pkcs11/.libs/myna-pkcs11.so}
 SOFTHSM=${SOFTHSM2_MODULE:-/usr/lib/softhsm/libsofthsm2.so}
-SUPP=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/valgrind.supp
+SRC=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+SUPP=$SRC/tests/valgrind.supp
+LSAN_SUPP=$SRC/tests/lsan.supp
 [ -f "$PROVDIR/myna.so" ] || harness_bail "provider not built: $PROVDIR/myna.so"
 [ -f "$MODULE" ] || harness_bail "module not built: $MODULE"
-harness_require valgrind openssl softhsm2-util pkcs11-tool
+harness_require openssl softhsm2-util pkcs11-tool
+[ "${MYNA_MEM_TOOL:-valgrind}" = asan ] || harness_require valgrind
 [ -f "$SOFTHSM" ] || harness_unavailable softhsm2 "$SOFTHSM missing"
 harness_init
 W=$HARNESS_DIR
 P=(-provider-path "$PROVDIR" -provider myna -provider default)
 N=0
 
-# vg WHAT EXPECT-RC ARGS...: openssl ARGS under memcheck; the exit status
-# must be EXPECT-RC (0, or 1 for an expected failure) and valgrind must
-# report nothing (it would exit 99).
+# vg WHAT EXPECT-RC ARGS...: openssl ARGS under the memory checker; the
+# exit status must be EXPECT-RC (0, or 1 for an expected failure) and the
+# checker must report nothing.  MYNA_MEM_TOOL=asan (provider-asan.sh):
+# instead of valgrind, the provider and module built with ASan + UBSan,
+# loaded into openssl with the ASan runtime preloaded; any report aborts
+# (exit 134), leaks included.
+MEM_TOOL=${MYNA_MEM_TOOL:-valgrind}
+ASAN_RT=$(${CC:-cc} -print-file-name=libasan.so)
 vg() {
     local what=$1 want=$2 log rc
     shift 2
     N=$((N + 1))
     log=$W/vg.$N.log
-    timeout 300 valgrind --quiet --error-exitcode=99 --leak-check=full \
-        --errors-for-leak-kinds=definite,indirect --suppressions="$SUPP" \
-        openssl "$@" </dev/null >"$log" 2>&1
+    if [ "$MEM_TOOL" = asan ]; then
+        LD_PRELOAD=$ASAN_RT \
+            ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1 \
+            UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+            LSAN_OPTIONS=suppressions=$LSAN_SUPP \
+            timeout 300 openssl "$@" </dev/null >"$log" 2>&1
+    else
+        timeout 300 valgrind --quiet --error-exitcode=99 --leak-check=full \
+            --errors-for-leak-kinds=definite,indirect \
+            --suppressions="$SUPP" openssl "$@" </dev/null >"$log" 2>&1
+    fi
     rc=$?
-    check_eq "memcheck: $what" "$want" "$rc" || diag_file "$log" 40
+    check_eq "$MEM_TOOL: $what" "$want" "$rc" || diag_file "$log" 40
 }
 
 printf 'myna provider valgrind test %s\n' "$(date +%s%N)" >"$W/data"
@@ -92,8 +108,10 @@ for k in "rsa:2048 01" "EC:prime256v1 02"; do
 done
 export MYNA_PROVIDER_MODULE=$SOFTHSM
 H='pkcs11:token=vg'
-openssl pkey "${P[@]}" -pubin -in "$H;id=%01;type=public" -out "$W/rsa.pub"
-openssl pkey "${P[@]}" -pubin -in "$H;id=%02;type=public" -out "$W/ec.pub"
+vg "softhsm2: RSA public key from the store" 0 pkey "${P[@]}" -pubin \
+    -in "$H;id=%01;type=public" -out "$W/rsa.pub"
+vg "softhsm2: EC public key from the store" 0 pkey "${P[@]}" -pubin \
+    -in "$H;id=%02;type=public" -out "$W/ec.pub"
 vg "softhsm2: RSA PKCS#1 v1.5" 0 pkeyutl -sign "${P[@]}" \
     -inkey "$H;id=%01;type=private?pin-value=123456" -in "$W/data.sha256" \
     -pkeyopt digest:sha256 -out "$W/rsa.sig"
