@@ -88,6 +88,7 @@ static const char usage[] =
     "                         [--fault-truncate INS] [--fault-oversize INS]\n"
     "                         [--keep-state-on-reselect] [--allow-extended]\n"
     "       myna-vcard status --card DIR\n"
+    "       myna-vcard --help | --version\n"
     "A virtual My Number Card for vsmartcard's vpcd; see myna-vcard(1).\n";
 
 static int
@@ -295,6 +296,10 @@ main(int argc, char **argv)
         strcmp(argv[1], "help") == 0) {
         fputs(usage, argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+        puts("myna-vcard " PACKAGE_VERSION);
+        return 0;
     }
     cmd = argv[1];
     optind = 2;
