@@ -33,7 +33,20 @@ pkcs11_myna_pkcs11_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version \
 	-no-undefined -shared \
 	-Wl,--version-script=$(top_srcdir)/pkcs11/myna-pkcs11.map
 EXTRA_pkcs11_myna_pkcs11_la_DEPENDENCIES = pkcs11/myna-pkcs11.map
-EXTRA_DIST += pkcs11/myna-pkcs11.map pkcs11/myna.module
+EXTRA_DIST += pkcs11/myna-pkcs11.map pkcs11/myna.module.in
 
-# Registered with p11-kit: every p11-kit aware program finds it.
+# Registered with p11-kit: every p11-kit aware program finds it.  p11-kit
+# resolves a bare file name against its own module directory, which keeps
+# the file identical across Debian architectures; anywhere else it needs
+# the absolute path (docs/install.md).
 p11kitconfig_DATA = pkcs11/myna.module
+CLEANFILES += pkcs11/myna.module
+pkcs11/myna.module: $(srcdir)/pkcs11/myna.module.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) pkcs11 && \
+	if test "$(pkcs11_moduledir)" = "$(P11KIT_MODULE_PATH)"; then \
+		module=myna-pkcs11.so; \
+	else \
+		module="$(pkcs11_moduledir)/myna-pkcs11.so"; \
+	fi && \
+	sed "s|@MYNA_MODULE@|$$module|" $(srcdir)/pkcs11/myna.module.in >$@.tmp && \
+	mv $@.tmp $@

@@ -39,6 +39,20 @@ provider_myna_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version \
 EXTRA_provider_myna_la_DEPENDENCIES = provider/myna-provider.map
 EXTRA_DIST += provider/myna-provider.map
 
+# The openssl.cnf snippet (docs/myna-provider.cnf, which the tests load from
+# the source tree) with this installation's paths, installed as an example
+# in $(pkgdatadir): nothing reads it until an openssl.cnf includes it or
+# OPENSSL_CONF names it, so installing never changes what OpenSSL does.
+pkgdata_DATA += provider/myna-provider.cnf
+CLEANFILES += provider/myna-provider.cnf
+provider/myna-provider.cnf: $(srcdir)/docs/myna-provider.cnf Makefile
+	$(AM_V_GEN)$(MKDIR_P) provider && \
+	sed -e 's|/usr/lib/x86_64-linux-gnu/ossl-modules/myna.so|$(ossl_modulesdir)/myna.so|' \
+	    -e 's|/usr/lib/x86_64-linux-gnu/p11-kit-proxy.so|$(P11KIT_PROXY_MODULE)|' \
+	    -e "s|Paths are Debian's (x86_64)\.|Paths are this installation's.|" \
+	    $(srcdir)/docs/myna-provider.cnf >$@.tmp && \
+	mv $@.tmp $@
+
 # Needs the provider, our module, softhsm2 and (for the card part) pcscd +
 # vpcd + myna-vcard; skips (77) cleanly when they are missing.
 dist_check_SCRIPTS += tests/provider/provider.sh \

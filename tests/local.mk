@@ -180,3 +180,6 @@ tests_fuzz_replay_uri_SOURCES = tests/fuzz/fuzz-uri.c tests/fuzz/replay.c \
 	provider/uri.c
 tests_fuzz_replay_uri_CFLAGS = $(URI_TEST_CFLAGS)
 tests_fuzz_replay_uri_LDADD = $(CRYPTO_LIBS)
+
+# Installation layout and the Debian packages.
+include tests/install/local.mk
