@@ -28,3 +28,6 @@ include tools/elig/local.mk
 
 # Card diagnostics.
 include tools/card/local.mk
+
+# The eligibility client.
+include tools/qualify/local.mk
