@@ -16,7 +16,7 @@ cc=${FUZZ_CC:-clang}
 cflags=(-std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined
     -fno-sanitize-recover=all -I"$builddir" -I"$srcdir"
     -I"$srcdir/pkcs11" -I"$srcdir/provider" -I"$srcdir/tools/vcard"
-    -I"$srcdir/tools/card"
+    -I"$srcdir/tools/card" -I"$srcdir/tools/elig" -I"$srcdir/tools/qualify"
     -I"$srcdir/tests/unit" $(pkg-config --cflags p11-kit-1))
 vcard=(apdu.c card.c content.c apps.c trace.c people.c state.c pki.c)
 
@@ -34,16 +34,21 @@ sources() {
         ;;
     uri) echo tests/fuzz/fuzz-uri.c provider/uri.c ;;
     card-attrs) echo tests/fuzz/fuzz-card-attrs.c tools/card/attrs.c ;;
+    qualify-response)
+        echo tests/fuzz/fuzz-qualify-response.c tools/qualify/response.c \
+            tools/elig/b64.c tools/elig/checkdigit.c tools/elig/codes.c \
+            tools/elig/fields.c
+        ;;
     *) return 1 ;;
     esac
 }
 
 command -v "$cc" >/dev/null || { echo "fuzz: $cc not found (apt-get install clang)" >&2; exit 1; }
 status=0
-for t in ${FUZZ_TARGETS:-vcard-apdu p11-card p11-x509 uri card-attrs}; do
+for t in ${FUZZ_TARGETS:-vcard-apdu p11-card p11-x509 uri card-attrs qualify-response}; do
     mkdir -p "$dir/$t/corpus"
     read -r -a src <<<"$(sources "$t")"
-    (cd "$srcdir" && "$cc" "${cflags[@]}" "${src[@]}" -lcrypto -lpthread \
+    (cd "$srcdir" && "$cc" "${cflags[@]}" "${src[@]}" -lcrypto -ljansson -lpthread \
         -o "$dir/$t/fuzz")
     cp -r "$srcdir/tests/fuzz/corpus/$t/." "$dir/$t/corpus/"
     echo "== fuzz $t for ${seconds}s"

@@ -45,8 +45,8 @@ parse_example(void **state)
     char why[160] = "";
 
     (void)state;
-    assert_true(qualify_parse_result(example, strlen(example), &r, why,
-                                     sizeof(why)));
+    assert_true(
+        qualify_parse_result(example, strlen(example), &r, why, sizeof(why)));
     assert_true(qualify_result_eligible(&r));
     assert_int_equal(r.n, 1);
     assert_string_equal(r.q[0].insurer_number, "06130488");
@@ -82,14 +82,13 @@ refuse_wrong_members(void **state)
     char why[160];
 
     (void)state;
-    assert_false(parse_changed("\"ver\":\"1\"", "\"ver\":\"2\"", why,
-                               sizeof(why)));
+    assert_false(
+        parse_changed("\"ver\":\"1\"", "\"ver\":\"2\"", why, sizeof(why)));
     assert_false(parse_changed("\"birthdate\":\"19800217\"",
                                "\"birthdate\":19800217", why, sizeof(why)));
     assert_non_null(strstr(why, "birthdate"));
     assert_false(parse_changed("\"birthdate\":\"19800217\"",
-                               "\"birthdate\":\"19800230\"", why,
-                               sizeof(why)));
+                               "\"birthdate\":\"19800230\"", why, sizeof(why)));
     assert_false(parse_changed("\"insuredBranchNumber\":\"01\"",
                                "\"insuredBranchNumber\":\"1\"", why,
                                sizeof(why)));
@@ -99,13 +98,12 @@ refuse_wrong_members(void **state)
     assert_false(parse_changed("\"name\":\"試験　太郎\"",
                                "\"name\":\"\\u0085\"", why, sizeof(why)));
     assert_false(parse_changed("\"segmentOfResult\":\"1\"",
-                               "\"segmentOfResult\":\"9\"", why,
-                               sizeof(why)));
+                               "\"segmentOfResult\":\"9\"", why, sizeof(why)));
     assert_false(parse_changed("\"resultList\":[{", "\"resultList\":{\"a\":[{",
                                why, sizeof(why)));
     /* eligible with nothing to show */
-    assert_false(parse_changed("\"resultList\":[{", "\"resultList\":[],\"x\":[{",
-                               why, sizeof(why)));
+    assert_false(parse_changed("\"resultList\":[{",
+                               "\"resultList\":[],\"x\":[{", why, sizeof(why)));
     assert_false(parse_changed("\"ver\":\"1\"", "\"ver\":\"1\",\"ver\":\"1\"",
                                why, sizeof(why)));
     assert_true(parse_changed("\"insurerNumber\":\"06130488\"",
@@ -135,12 +133,12 @@ errors_and_nonces(void **state)
     assert_true(qualify_parse_error(err, strlen(err), &e, why, sizeof(why)));
     assert_string_equal(e.code, "REF-E121");
     qualify_error_clear(&e);
-    assert_true(qualify_parse_nonce(nonce, strlen(nonce), &n, why,
-                                    sizeof(why)));
+    assert_true(
+        qualify_parse_nonce(nonce, strlen(nonce), &n, why, sizeof(why)));
     assert_int_equal(n.expires_in, 60);
     qualify_nonce_clear(&n);
-    assert_false(qualify_parse_nonce(short_nonce, strlen(short_nonce), &n,
-                                     why, sizeof(why)));
+    assert_false(qualify_parse_nonce(short_nonce, strlen(short_nonce), &n, why,
+                                     sizeof(why)));
     assert_false(qualify_parse_nonce("<html>", 6, &n, why, sizeof(why)));
 }
 

@@ -45,17 +45,15 @@ payload_json(const struct qualify_opts *o, const char *nonce,
     json_t *p;
     char *text = NULL;
 
-    p = json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s}", "ver",
-                  ELIG_PROTOCOL_VERSION, "nonce", nonce, "iat",
-                  (json_int_t)time(NULL), "requestId", request_id,
-                  "medicalInstitutionCode", o->institution,
-                  "qualificationConfirmationDate", date,
-                  "identityVerification", "pin");
+    p = json_pack(
+        "{s:s, s:s, s:I, s:s, s:s, s:s, s:s}", "ver", ELIG_PROTOCOL_VERSION,
+        "nonce", nonce, "iat", (json_int_t)time(NULL), "requestId", request_id,
+        "medicalInstitutionCode", o->institution,
+        "qualificationConfirmationDate", date, "identityVerification", "pin");
     if (p == NULL)
         return NULL;
-    if (o->file_id == NULL ||
-        json_object_set_new(p, "arbitraryFileIdentifier",
-                            json_string(o->file_id)) == 0)
+    if (o->file_id == NULL || json_object_set_new(p, "arbitraryFileIdentifier",
+                                                  json_string(o->file_id)) == 0)
         text = json_dumps(p, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(p);
     return text;
@@ -75,9 +73,8 @@ get_nonce(const struct qualify_opts *o, struct qualify_http *h,
         return rc;
     if (reply.status != 201)
         rc = qualify_refused(o, &reply);
-    else if (!reply.json ||
-             !qualify_parse_nonce(reply.body, reply.len, nonce, why,
-                                  sizeof(why)))
+    else if (!reply.json || !qualify_parse_nonce(reply.body, reply.len, nonce,
+                                                 why, sizeof(why)))
         rc = qualify_fail(QX_NETWORK, "the nonce answer is not valid: %s",
                           reply.json ? why : "not application/json");
     qualify_reply_clear(&reply);
@@ -122,14 +119,13 @@ qualify_card(const struct qualify_opts *o)
     qualify_verbose(o, "key %s (PIN asked now)", key_uri);
     if ((rc = qualify_token_key(t, key_uri, &pin, &key)) != QX_ELIGIBLE)
         goto out;
-    if ((rc = qualify_client_credentials(o, t, &ccert, &ckey)) !=
-            QX_ELIGIBLE ||
+    if ((rc = qualify_client_credentials(o, t, &ccert, &ckey)) != QX_ELIGIBLE ||
         (h = qualify_http_new(o, ccert, ckey, &rc)) == NULL)
         goto out;
     if ((rc = get_nonce(o, h, &nonce)) != QX_ELIGIBLE)
         goto out;
-    payload = payload_json(o, nonce.nonce, request_id,
-                           o->date ? o->date : today);
+    payload =
+        payload_json(o, nonce.nonce, request_id, o->date ? o->date : today);
     if (payload == NULL) {
         rc = qualify_fail(QX_INTERNAL, "out of memory");
         goto out;
@@ -137,8 +133,8 @@ qualify_card(const struct qualify_opts *o)
     qualify_verbose(o, "payload %s", payload);
     if ((rc = qualify_jws(t, cert, key, payload, &jws)) != QX_ELIGIBLE)
         goto out;
-    rc = qualify_http_post(h, "/v1/qualification/card", "application/jose",
-                           jws, strlen(jws), &reply);
+    rc = qualify_http_post(h, "/v1/qualification/card", "application/jose", jws,
+                           strlen(jws), &reply);
     if (rc == QX_ELIGIBLE)
         rc = qualify_answer(o, request_id, &reply);
 out:

@@ -26,8 +26,7 @@ qualify_check_common(const struct qualify_opts *o)
         return qualify_fail(QX_USAGE, "--url must be an https:// URL");
     if (o->institution == NULL)
         return qualify_fail(QX_USAGE, "--institution is required");
-    if (!elig_digits_valid(o->institution, 10) ||
-        strlen(o->institution) != 10)
+    if (!elig_digits_valid(o->institution, 10) || strlen(o->institution) != 10)
         return qualify_fail(QX_USAGE,
                             "--institution: a 医療機関コード is 10 digits");
     /* qualification-domain.md §3.2 */
@@ -53,8 +52,7 @@ qualify_check_common(const struct qualify_opts *o)
 
 int
 qualify_client_credentials(const struct qualify_opts *o,
-                           struct qualify_token *t, X509 **cert,
-                           EVP_PKEY **key)
+                           struct qualify_token *t, X509 **cert, EVP_PKEY **key)
 {
     int rc;
 
@@ -76,8 +74,7 @@ qualify_refused(const struct qualify_opts *o, const struct qualify_reply *reply)
     char why[160];
 
     if (!reply->json ||
-        !qualify_parse_error(reply->body, reply->len, &e, why,
-                             sizeof(why)))
+        !qualify_parse_error(reply->body, reply->len, &e, why, sizeof(why)))
         return qualify_fail(QX_NETWORK,
                             "HTTP %ld with an answer outside the protocol "
                             "(%s)",
@@ -86,11 +83,11 @@ qualify_refused(const struct qualify_opts *o, const struct qualify_reply *reply)
     if (o->json)
         printf("%s\n", reply->body);
     known = elig_error_find(e.code);
-    qualify_fail(QX_REFUSED, "the service refused the request: %s %s (HTTP %ld)",
-                 e.code,
-                 e.message   ? e.message
-                 : known     ? known->message
-                             : "",
+    qualify_fail(QX_REFUSED,
+                 "the service refused the request: %s %s (HTTP %ld)", e.code,
+                 e.message ? e.message
+                 : known   ? known->message
+                           : "",
                  reply->status);
     qualify_error_clear(&e);
     return QX_REFUSED;
@@ -109,14 +106,12 @@ qualify_answer(const struct qualify_opts *o, const char *request_id,
     if (!reply->json)
         return qualify_fail(QX_NETWORK, "the answer is not application/json");
     if (!qualify_parse_result(reply->body, reply->len, &r, why, sizeof(why)))
-        return qualify_fail(QX_NETWORK,
-                            "the service's answer is not a valid result: %s",
-                            why);
+        return qualify_fail(
+            QX_NETWORK, "the service's answer is not a valid result: %s", why);
     /* §2: the requestId is echoed; another one is someone else's answer. */
     if (strcmp(r.request_id, request_id) != 0) {
         qualify_result_clear(&r);
-        return qualify_fail(QX_NETWORK,
-                            "the answer is for another requestId");
+        return qualify_fail(QX_NETWORK, "the answer is for another requestId");
     }
     if (o->json)
         printf("%s\n", reply->body);

@@ -71,8 +71,7 @@ curl_fail(struct qualify_http *h, CURLcode rc)
         return qualify_fail(QX_NETWORK, "timed out: %s", detail);
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_CONNECT:
-        return qualify_fail(QX_NETWORK, "cannot reach the service: %s",
-                            detail);
+        return qualify_fail(QX_NETWORK, "cannot reach the service: %s", detail);
     default:
         return qualify_fail(QX_NETWORK, "%s", detail);
     }
@@ -223,8 +222,7 @@ set_options(struct qualify_http *h, const char *url, struct curl_slist *hdr,
         (rc = curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
                                (curl_off_t)len)) != CURLE_OK ||
         (rc = curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE,
-                               (curl_off_t)QUALIFY_RESPONSE_MAX)) !=
-            CURLE_OK ||
+                               (curl_off_t)QUALIFY_RESPONSE_MAX)) != CURLE_OK ||
         (rc = curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data)) !=
             CURLE_OK ||
         (rc = curl_easy_setopt(c, CURLOPT_WRITEDATA, h)) != CURLE_OK)
@@ -232,8 +230,8 @@ set_options(struct qualify_http *h, const char *url, struct curl_slist *hdr,
     if (h->o->cacert != NULL &&
         (rc = curl_easy_setopt(c, CURLOPT_CAINFO, h->o->cacert)) != CURLE_OK)
         return rc;
-    if (h->o->verbose && (rc = curl_easy_setopt(c, CURLOPT_VERBOSE, 1L)) !=
-                             CURLE_OK)
+    if (h->o->verbose &&
+        (rc = curl_easy_setopt(c, CURLOPT_VERBOSE, 1L)) != CURLE_OK)
         return rc;
     if (h->cert != NULL &&
         ((rc = curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_cb)) !=
@@ -279,8 +277,7 @@ qualify_http_post(struct qualify_http *h, const char *path,
         goto out;
     }
     curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &reply->status);
-    if (curl_easy_getinfo(h->curl, CURLINFO_CONTENT_TYPE, &ctype) ==
-            CURLE_OK &&
+    if (curl_easy_getinfo(h->curl, CURLINFO_CONTENT_TYPE, &ctype) == CURLE_OK &&
         ctype != NULL)
         reply->json = strncasecmp(ctype, "application/json", 16) == 0 &&
                       (ctype[16] == '\0' || ctype[16] == ';');

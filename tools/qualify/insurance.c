@@ -47,12 +47,11 @@ check_insurance(const struct qualify_opts *o)
                                       "(6 for 国民健康保険)");
     /* qualification-domain.md §3.1 */
     if (!elig_insurer_number_valid(o->insurer))
-        return qualify_fail(QX_USAGE,
-                            "--insurer %s: wrong check digit (the last digit "
-                            "should be %d)",
-                            o->insurer,
-                            elig_check_digit(o->insurer,
-                                             strlen(o->insurer) - 1));
+        return qualify_fail(
+            QX_USAGE,
+            "--insurer %s: wrong check digit (the last digit "
+            "should be %d)",
+            o->insurer, elig_check_digit(o->insurer, strlen(o->insurer) - 1));
     if (o->symbol != NULL && !card_text_ok(o->symbol))
         return qualify_fail(QX_USAGE, "--symbol: 1-48 bytes of text");
     if (!card_text_ok(o->number))
@@ -62,10 +61,9 @@ check_insurance(const struct qualify_opts *o)
     if (!elig_date_valid(o->birthdate))
         return qualify_fail(QX_USAGE, "--birthdate: not a date YYYYMMDD");
     if (o->client_cert == NULL)
-        return qualify_fail(QX_USAGE,
-                            "insurance: the terminal certificate is "
-                            "required (--client-cert, --client-key; "
-                            "protocol §5)");
+        return qualify_fail(QX_USAGE, "insurance: the terminal certificate is "
+                                      "required (--client-cert, --client-key; "
+                                      "protocol §5)");
     if (o->file_id != NULL || o->key_uri != NULL || o->cert_uri != NULL ||
         o->pin_fd >= 0 || o->pin_source != NULL)
         return qualify_fail(QX_USAGE, "insurance: --file-id, --key, --cert "
@@ -88,12 +86,12 @@ body_json(const struct qualify_opts *o, const char *request_id,
     if (b == NULL)
         return NULL;
     if ((o->symbol == NULL ||
-         json_object_set_new(b, "insuredCardSymbol",
-                             json_string(o->symbol)) == 0) &&
+         json_object_set_new(b, "insuredCardSymbol", json_string(o->symbol)) ==
+             0) &&
         json_object_set_new(b, "insuredIdentificationNumber",
                             json_string(o->number)) == 0 &&
-        json_object_set_new(b, "insuredBranchNumber",
-                            json_string(o->branch)) == 0 &&
+        json_object_set_new(b, "insuredBranchNumber", json_string(o->branch)) ==
+            0 &&
         json_object_set_new(b, "birthdate", json_string(o->birthdate)) == 0 &&
         json_object_set_new(b, "limitApplicationCertificateRelatedConsFlg",
                             json_string("0")) == 0)
@@ -126,17 +124,15 @@ qualify_insurance(const struct qualify_opts *o)
         rc = qualify_fail(QX_INTERNAL, "cannot set up OpenSSL");
         goto out;
     }
-    if ((rc = qualify_client_credentials(o, t, &ccert, &ckey)) !=
-            QX_ELIGIBLE ||
+    if ((rc = qualify_client_credentials(o, t, &ccert, &ckey)) != QX_ELIGIBLE ||
         (h = qualify_http_new(o, ccert, ckey, &rc)) == NULL)
         goto out;
-    if ((body = body_json(o, request_id, o->date ? o->date : today)) ==
-        NULL) {
+    if ((body = body_json(o, request_id, o->date ? o->date : today)) == NULL) {
         rc = qualify_fail(QX_INTERNAL, "out of memory");
         goto out;
     }
-    rc = qualify_http_post(h, "/v1/qualification/insurance",
-                           "application/json", body, strlen(body), &reply);
+    rc = qualify_http_post(h, "/v1/qualification/insurance", "application/json",
+                           body, strlen(body), &reply);
     if (rc == QX_ELIGIBLE)
         rc = qualify_answer(o, request_id, &reply);
 out:

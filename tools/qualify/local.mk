@@ -45,3 +45,9 @@ tests_fuzz_replay_qualify_response_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) \
 	-I$(top_srcdir)/tools/elig -I$(top_srcdir)/tools/qualify
 tests_fuzz_replay_qualify_response_LDADD = tools/qualify/libqualifyresp.la \
 	$(JANSSON_LIBS)
+
+# End to end (tests/e2e/lib.sh): real pcscd + myna-vcard + our module +
+# the provider + libcurl over TLS; fixed-service.py answers fixed bytes.
+dist_check_SCRIPTS += tests/e2e/qualify-client.sh
+TESTS += tests/e2e/qualify-client.sh
+EXTRA_DIST += tests/e2e/lib.sh tests/e2e/fixed-service.py

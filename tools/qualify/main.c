@@ -227,8 +227,7 @@ parse_options(int argc, char **argv, struct qualify_opts *o)
             o->verbose = true;
             break;
         case 'V':
-            printf("myna-qualify %s (%s)\n", PACKAGE_VERSION,
-                   curl_version());
+            printf("myna-qualify %s (%s)\n", PACKAGE_VERSION, curl_version());
             exit(0);
         default:
             fputs(usage, stderr);

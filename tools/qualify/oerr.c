@@ -60,8 +60,7 @@ provider_error(int reason, const char *data)
     case MYNA_R_PIN_UNAVAILABLE:
         return qualify_fail(QX_PIN, "no PIN given (%s)", data);
     case MYNA_R_PIN_INVALID:
-        return qualify_fail(QX_PIN, "the PIN has the wrong format (%s)",
-                            data);
+        return qualify_fail(QX_PIN, "the PIN has the wrong format (%s)", data);
     case MYNA_R_BAD_URI:
         return qualify_fail(QX_USAGE, "malformed pkcs11: URI (%s)", data);
     case MYNA_R_TOKEN_NOT_FOUND:
@@ -75,7 +74,7 @@ provider_error(int reason, const char *data)
     case MYNA_R_MECHANISM_UNSUPPORTED:
     case MYNA_R_KEY_UNSUPPORTED:
     case MYNA_R_PKCS11:
-        return qualify_fail(QX_TOKEN, "token: %s", data);
+        return qualify_fail(QX_TOKEN, "the card or token failed: %s", data);
     default:
         return qualify_fail(QX_INTERNAL, "provider: %s", data);
     }
@@ -108,7 +107,7 @@ qualify_openssl_fail(const char *what, const struct qualify_pin *pin)
                                     "sent to the card");
     if (pin != NULL && pin->unreadable)
         return qualify_fail(QX_PIN, "no PIN could be read from %s",
-                            pin->fd >= 0         ? "--pin-fd"
+                            pin->fd >= 0          ? "--pin-fd"
                             : pin->source != NULL ? "--pin-source"
                                                   : "the terminal");
     if (mine != 0) {

@@ -14,10 +14,37 @@
 #include "qualify.h"
 #include "response.h"
 
+/* Terminal columns of UTF-8 text: half-width katakana (U+FF61-FF9F) and
+ * ASCII take one, other non-ASCII characters (kanji, kana, full-width
+ * forms) two. */
+static size_t
+columns(const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t cols = 0;
+
+    for (; *u != '\0'; u++) {
+        if ((*u & 0xc0) == 0x80)
+            continue; /* continuation byte */
+        if (*u < 0x80 ||
+            (u[0] == 0xef && ((u[1] == 0xbd && u[2] >= 0xa1) || u[1] == 0xbe)))
+            cols += 1;
+        else
+            cols += 2;
+    }
+    return cols;
+}
+
+#define LABEL_COLUMNS 36
+
 static void
 row(const char *label, const char *value)
 {
-    printf("  %-34s %s\n", label, value != NULL ? value : "-");
+    size_t c = columns(label);
+
+    printf("  %s%*s %s\n", label,
+           c < LABEL_COLUMNS ? (int)(LABEL_COLUMNS - c) : 0, "",
+           value != NULL ? value : "-");
 }
 
 /* YYYYMMDD as YYYY-MM-DD */
@@ -73,7 +100,7 @@ print_qual(const struct qualify_qual *q, size_t i, size_t n)
     snprintf(line, sizeof(line), "%s / %s / %s",
              q->symbol ? q->symbol : "(なし)", q->number,
              q->branch ? q->branch : "-");
-    row("記号 / 番号 / 枝番 (symbol/number/branch)", line);
+    row("記号/番号/枝番 (symbol/number/branch)", line);
     row("被保険者氏名 (insured person)", q->insured_name);
     row("本人・家族 (insured/family)",
         code(9, q->personal_family, c, sizeof(c)));
@@ -123,6 +150,8 @@ qualify_print_result(const struct qualify_result *r)
 
         printf("\n%s %s: %s\n", r->code[4] == 'W' ? "警告 warning" : "注意",
                r->code,
-               r->message ? r->message : e ? e->message : "(no message)");
+               r->message ? r->message
+               : e        ? e->message
+                          : "(no message)");
     }
 }

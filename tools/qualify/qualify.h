@@ -27,13 +27,13 @@
 
 /* Exit codes (myna-qualify(1), EXIT STATUS). */
 enum {
-    QX_ELIGIBLE = 0,    /* answered: a valid qualification (1 or 5) */
+    QX_ELIGIBLE = 0,     /* answered: a valid qualification (1 or 5) */
     QX_NOT_ELIGIBLE = 1, /* answered: none valid, no record, withheld */
-    QX_USAGE = 2,       /* bad option or argument (checked locally) */
-    QX_PIN = 3,         /* PIN wrong, locked, on its final try, malformed */
-    QX_TOKEN = 4,       /* token or card: not found, removed, error */
-    QX_NETWORK = 5,     /* network, TLS, or an answer outside the protocol */
-    QX_REFUSED = 6,     /* the service refused the request (REF-E1xx) */
+    QX_USAGE = 2,        /* bad option or argument (checked locally) */
+    QX_PIN = 3,          /* PIN wrong, locked, on its final try, malformed */
+    QX_TOKEN = 4,        /* token or card: not found, removed, error */
+    QX_NETWORK = 5,      /* network, TLS, or an answer outside the protocol */
+    QX_REFUSED = 6,      /* the service refused the request (REF-E1xx) */
     QX_INTERNAL = 7,
 };
 
@@ -126,10 +126,10 @@ int qualify_uuid(char out[37]);
 
 struct qualify_http;
 struct qualify_reply {
-    long status;      /* HTTP status */
-    char *body;       /* NUL-terminated, malloc'ed */
+    long status; /* HTTP status */
+    char *body;  /* NUL-terminated, malloc'ed */
     size_t len;
-    bool json;        /* Content-Type application/json */
+    bool json; /* Content-Type application/json */
 };
 /* Checks the URL (https only); the terminal certificate and key (already
  * loaded, may be NULL) are presented when the server asks.  NULL with a

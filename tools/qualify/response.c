@@ -101,8 +101,7 @@ static const struct member error_members[] = {
     XM("requestId", request_id, S_REQID, false),
 };
 
-static void
-why_set(char *why, size_t size, const char *fmt, ...)
+static void why_set(char *why, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static void
@@ -210,8 +209,7 @@ take_members(const json_t *obj, const struct member *table, size_t n,
             !syntax_ok(table[i].syntax, json_string_value(v),
                        json_string_length(v))) {
             why_set(why, whysize, "%s%s is not a valid %s", where,
-                    table[i].name,
-                    json_is_string(v) ? "value" : "string");
+                    table[i].name, json_is_string(v) ? "value" : "string");
             return 0;
         }
         *slot = json_string_value(v);
@@ -283,8 +281,8 @@ take_qual(const json_t *obj, size_t i, struct qualify_qual *q, char *why,
 bool
 qualify_result_eligible(const struct qualify_result *r)
 {
-    return strcmp(r->status, "1") == 0 && (strcmp(r->validity, "1") == 0 ||
-                                           strcmp(r->validity, "5") == 0);
+    return strcmp(r->status, "1") == 0 &&
+           (strcmp(r->validity, "1") == 0 || strcmp(r->validity, "5") == 0);
 }
 
 int
@@ -298,8 +296,8 @@ qualify_parse_result(const char *body, size_t len, struct qualify_result *r,
     if ((r->root = load(body, len, why, whysize)) == NULL)
         return 0;
     if (!take_members(r->root, result_members,
-                      sizeof(result_members) / sizeof(result_members[0]), r,
-                      "", why, whysize))
+                      sizeof(result_members) / sizeof(result_members[0]), r, "",
+                      why, whysize))
         goto err;
     /* §6: a 200 answer always has segmentOfResult "1"; the person-level
      * outcome is "1" or "2". */

@@ -27,10 +27,10 @@ struct qualify_elderly {
 
 /* One resultList entry; absent optional members are NULL. */
 struct qualify_qual {
-    const char *classification;  /* OQSCD010 */
-    const char *insurer_number;  /* 8 characters */
+    const char *classification; /* OQSCD010 */
+    const char *insurer_number; /* 8 characters */
     const char *insurer_name;
-    const char *symbol;          /* absent: none (後期高齢者) */
+    const char *symbol; /* absent: none (後期高齢者) */
     const char *number;
     const char *branch;
     const char *personal_family; /* OQSCD009 */
@@ -38,7 +38,7 @@ struct qualify_qual {
     const char *name, *name_kana, *sex, *birthdate;
     const char *qualification_date, *disqualification_date;
     const char *valid_from, *valid_to;
-    const char *ratio;           /* "030" */
+    const char *ratio; /* "030" */
     const char *preschool, *reason_of_loss;
     struct qualify_elderly elderly;
     bool has_elderly;
@@ -68,8 +68,8 @@ struct qualify_nonce {
 
 /* Each returns 1 on success, 0 with a reason in why (which names the
  * member at fault); on failure nothing needs freeing. */
-int qualify_parse_result(const char *body, size_t len,
-                         struct qualify_result *r, char *why, size_t whysize);
+int qualify_parse_result(const char *body, size_t len, struct qualify_result *r,
+                         char *why, size_t whysize);
 int qualify_parse_error(const char *body, size_t len, struct qualify_error *e,
                         char *why, size_t whysize);
 int qualify_parse_nonce(const char *body, size_t len, struct qualify_nonce *n,

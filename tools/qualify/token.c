@@ -144,8 +144,8 @@ qualify_token_key(struct qualify_token *t, const char *uri,
     if (is_pkcs11(uri) && (rc = need_myna(t)) != QX_ELIGIBLE)
         return rc;
     ERR_clear_error();
-    info = store_first(t, uri, OSSL_STORE_INFO_PKEY,
-                       is_pkcs11(uri) ? pin : NULL);
+    info =
+        store_first(t, uri, OSSL_STORE_INFO_PKEY, is_pkcs11(uri) ? pin : NULL);
     if (info != NULL)
         *out = OSSL_STORE_INFO_get1_PKEY(info);
     OSSL_STORE_INFO_free(info);
