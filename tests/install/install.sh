@@ -205,7 +205,8 @@ for f in "$OSSL_DIR/myna.so" /usr/share/myna/myna-provider.cnf \
     /usr/share/man/man7/myna-provider.7; do
     check "openssl-provider-myna ships $f" has openssl-provider-myna "$f"
 done
-for f in /usr/bin/myna-card /usr/share/man/man1/myna-card.1; do
+for f in /usr/bin/myna-card /usr/share/man/man1/myna-card.1 \
+    /usr/bin/myna-qualify /usr/share/man/man1/myna-qualify.1; do
     check "myna-tools ships $f" has myna-tools "$f"
 done
 for f in /usr/bin/myna-vcard /usr/share/man/man1/myna-vcard.1; do
