@@ -25,6 +25,7 @@ tools_myna_vcard_LDADD = tools/vcard/libvcard.la $(CRYPTO_LIBS)
 # The eligibility check (docs/eligibility-protocol.md): shared code, the
 # service and the client, each in its own directory.
 include tools/elig/local.mk
+include tools/eligd/trust.mk
 
 # Card diagnostics.
 include tools/card/local.mk
