@@ -9,7 +9,7 @@
  *               [--repeat N] [--stats] CERT...
  *
  * One line per certificate (PEM or DER) and repetition:
- *   <verdict> [days=N issuer=<RFC 2253> serial=<HEX>]
+ *   <verdict> [days=N serial=<HEX> issuer=<RFC 2253, rest of the line>]
  * where verdict is elig_trust_rc_name's; --stats adds the counters.
  * Exit status: 0 when it ran (whatever the verdicts), 1 when it could not
  * load its configuration or a certificate, 2 on a usage error.
@@ -127,8 +127,8 @@ main(int argc, char **argv)
                                  serial, sizeof(serial));
 
             if (verdict == ELIG_TRUST_OK)
-                printf("ok days=%ld issuer=%s serial=%s\n", days, issuer,
-                       serial);
+                printf("ok days=%ld serial=%s issuer=%s\n", days, serial,
+                       issuer);
             else
                 printf("%s\n", elig_trust_rc_name(verdict));
         }
