@@ -100,8 +100,11 @@ check_eq "the example loads p11-kit-proxy from its real path" \
     "pkcs11-module = $P11_PROXY" "$(grep '^pkcs11-module' "$CNF")"
 check_eq "the example names the provider's installed path" \
     "# module = $OSSL_DIR/myna.so" "$(grep '^# module = ' "$CNF")"
-check "nothing under /etc: installing activates no configuration" \
-    test ! -e "$D/etc"
+# Under /etc only the service's options file, which nothing but its (not
+# enabled) unit reads: installing activates no configuration.
+check_eq "nothing else under /etc" "/etc/default/myna-eligd" \
+    "$(grep '^/etc/' "$W/installed.txt" | grep -vxF /etc/default/myna-eligd ||
+        echo /etc/default/myna-eligd)"
 for m in man7/myna-pkcs11.7 man7/myna-provider.7; do
     check "man page $m" test -f "$D/usr/share/man/$m"
 done
@@ -111,10 +114,25 @@ for prog in "$D"/usr/bin/* "$D"/usr/sbin/*; do
     pages=$(find "$D/usr/share/man" -name "$name.[18]" | wc -l)
     check_eq "$name has a man page (section 1 or 8)" 1 "$pages"
 done
-if [ -e "$D/usr/bin/myna-eligd" ] || [ -e "$D/usr/sbin/myna-eligd" ]; then
-    unit=$(pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null)
-    check "myna-eligd has its systemd unit" \
-        test -f "$D${unit:-/lib/systemd/system}/myna-eligd.service"
+UNITDIR=$(pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null)
+UNITDIR=${UNITDIR:-/usr/lib/systemd/system}
+ELIGD=
+[ ! -e "$D/usr/bin/myna-eligd" ] || ELIGD=yes
+if [ -n "$ELIGD" ]; then
+    UNIT=$D$UNITDIR/myna-eligd.service
+    check "myna-eligd's unit is in systemd's unit directory" test -f "$UNIT"
+    check_eq "the unit runs the installed program" \
+        "ExecStart=/usr/bin/myna-eligd serve" \
+        "$(grep -o '^ExecStart=[^ ]* serve' "$UNIT")"
+    check "its options file is /etc/default/myna-eligd" \
+        test -f "$D/etc/default/myna-eligd"
+    if command -v systemd-analyze >/dev/null 2>&1; then
+        # verify resolves ExecStart in the real root: point it at ours.
+        sed "s|=/usr/bin/myna-eligd|=$D/usr/bin/myna-eligd|" "$UNIT" \
+            >"$W/myna-eligd.service"
+        check "systemd-analyze verify accepts the unit" \
+            systemd-analyze verify --man=no "$W/myna-eligd.service"
+    fi
 fi
 
 # What p11-kit and OpenSSL themselves see once these files are installed.
@@ -212,6 +230,14 @@ done
 for f in /usr/bin/myna-vcard /usr/share/man/man1/myna-vcard.1; do
     check "myna-vcard ships $f" has myna-vcard "$f"
 done
+if [ -n "$ELIGD" ]; then
+    for f in /usr/bin/myna-eligd "$UNITDIR/myna-eligd.service" \
+        /etc/default/myna-eligd /usr/lib/sysusers.d/myna-eligd.conf; do
+        check "myna-eligd ships $f" has myna-eligd "$f"
+    done
+    check_match "myna-eligd creates its user in postinst (systemd-sysusers)" \
+        "*systemd-sysusers*" "$(dpkg-deb -I "$(ls "$PKG"/myna-eligd_*.deb)" postinst 2>&1)"
+fi
 # Everything make install produced (but the libtool archives and the
 # documentation directory, which debian/not-installed explains) is in
 # exactly one package: a new program or file cannot be left out silently.
