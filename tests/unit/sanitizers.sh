@@ -8,4 +8,5 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 "$b/tests/unit/test-vcard-card-asan"
 "$b/tests/unit/pki-check-asan"
+"$b/tests/eligd/test-trust-asan"
 "$b/tests/fuzz/replay-vcard-asan" "$s/tests/fuzz/corpus/vcard-apdu"
