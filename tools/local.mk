@@ -26,6 +26,7 @@ tools_myna_vcard_LDADD = tools/vcard/libvcard.la $(CRYPTO_LIBS)
 # service and the client, each in its own directory.
 include tools/elig/local.mk
 include tools/eligd/trust.mk
+include tools/eligd/local.mk
 
 # Card diagnostics.
 include tools/card/local.mk
