@@ -28,3 +28,8 @@ bin_PROGRAMS += tools/myna-eligd
 tools_myna_eligd_SOURCES = tools/eligd/main.c
 tools_myna_eligd_CFLAGS = $(ELIGD_CFLAGS)
 tools_myna_eligd_LDADD = $(ELIGD_LIBS)
+
+# The real service over HTTPS on loopback (tests/eligd/eligd.sh).
+TESTS += tests/eligd/eligd.sh
+dist_check_SCRIPTS += tests/eligd/eligd.sh
+EXTRA_DIST += tests/eligd/lib-eligd.sh
