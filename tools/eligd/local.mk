@@ -33,3 +33,19 @@ tools_myna_eligd_LDADD = $(ELIGD_LIBS)
 TESTS += tests/eligd/eligd.sh
 dist_check_SCRIPTS += tests/eligd/eligd.sh
 EXTRA_DIST += tests/eligd/lib-eligd.sh
+
+# Unit tests (cmocka): nonces, JWS and request members, the decision
+# table, the store and its import.
+ELIGD_UNIT_TESTS = tests/eligd/test-eligd-nonce tests/eligd/test-eligd-jws \
+	tests/eligd/test-eligd-store
+check_PROGRAMS += $(ELIGD_UNIT_TESTS)
+TESTS += $(ELIGD_UNIT_TESTS)
+tests_eligd_test_eligd_nonce_SOURCES = tests/eligd/test-eligd-nonce.c
+tests_eligd_test_eligd_nonce_CFLAGS = $(ELIGD_CFLAGS) $(CMOCKA_CFLAGS)
+tests_eligd_test_eligd_nonce_LDADD = $(ELIGD_LIBS) $(CMOCKA_LIBS)
+tests_eligd_test_eligd_jws_SOURCES = tests/eligd/test-eligd-jws.c
+tests_eligd_test_eligd_jws_CFLAGS = $(ELIGD_CFLAGS) $(CMOCKA_CFLAGS)
+tests_eligd_test_eligd_jws_LDADD = $(ELIGD_LIBS) $(CMOCKA_LIBS)
+tests_eligd_test_eligd_store_SOURCES = tests/eligd/test-eligd-store.c
+tests_eligd_test_eligd_store_CFLAGS = $(ELIGD_CFLAGS) $(CMOCKA_CFLAGS)
+tests_eligd_test_eligd_store_LDADD = $(ELIGD_LIBS) $(CMOCKA_LIBS)
