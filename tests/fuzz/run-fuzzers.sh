@@ -17,8 +17,15 @@ cflags=(-std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined
     -fno-sanitize-recover=all -I"$builddir" -I"$srcdir"
     -I"$srcdir/pkcs11" -I"$srcdir/provider" -I"$srcdir/tools/vcard"
     -I"$srcdir/tools/card" -I"$srcdir/tools/elig" -I"$srcdir/tools/qualify"
+    -I"$srcdir/tools/eligd"
     -I"$srcdir/tests/unit" $(pkg-config --cflags p11-kit-1))
 vcard=(apdu.c card.c content.c apps.c trace.c people.c state.c pki.c)
+elig=(tools/elig/b64.c tools/elig/checkdigit.c tools/elig/codes.c
+    tools/elig/fields.c)
+# myna-eligd without main.c and http.c (no socket in a fuzz target).
+eligd=(audit.c certid.c import.c jws.c nonce.c refusal.c request.c result.c
+    service.c store-sqlite.c)
+eligd_trust() { (cd "$srcdir" && ls tools/eligd/trust*.c); }
 
 # sources TARGET: the files of one target (relative to the source tree).
 sources() {
@@ -39,16 +46,32 @@ sources() {
             tools/elig/b64.c tools/elig/checkdigit.c tools/elig/codes.c \
             tools/elig/fields.c
         ;;
+    eligd-jws)
+        echo tests/fuzz/fuzz-eligd-jws.c "${elig[@]}" \
+            "${eligd[@]/#/tools/eligd/}" $(eligd_trust)
+        ;;
+    eligd-http)
+        echo tests/fuzz/fuzz-eligd-http.c "${elig[@]}" \
+            "${eligd[@]/#/tools/eligd/}" $(eligd_trust)
+        ;;
     *) return 1 ;;
+    esac
+}
+
+# libs TARGET: what a target links beyond libcrypto.
+libs() {
+    case $1 in
+    eligd-*) echo -lsqlite3 ;;
     esac
 }
 
 command -v "$cc" >/dev/null || { echo "fuzz: $cc not found (apt-get install clang)" >&2; exit 1; }
 status=0
-for t in ${FUZZ_TARGETS:-vcard-apdu p11-card p11-x509 uri card-attrs qualify-response}; do
+for t in ${FUZZ_TARGETS:-vcard-apdu p11-card p11-x509 uri card-attrs qualify-response eligd-jws eligd-http}; do
     mkdir -p "$dir/$t/corpus"
     read -r -a src <<<"$(sources "$t")"
-    (cd "$srcdir" && "$cc" "${cflags[@]}" "${src[@]}" -lcrypto -ljansson -lpthread \
+    read -r -a lib <<<"$(libs "$t")"
+    (cd "$srcdir" && "$cc" "${cflags[@]}" "${src[@]}" "${lib[@]}" -lcrypto -ljansson -lpthread \
         -o "$dir/$t/fuzz")
     cp -r "$srcdir/tests/fuzz/corpus/$t/." "$dir/$t/corpus/"
     echo "== fuzz $t for ${seconds}s"

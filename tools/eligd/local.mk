@@ -49,3 +49,19 @@ tests_eligd_test_eligd_jws_LDADD = $(ELIGD_LIBS) $(CMOCKA_LIBS)
 tests_eligd_test_eligd_store_SOURCES = tests/eligd/test-eligd-store.c
 tests_eligd_test_eligd_store_CFLAGS = $(ELIGD_CFLAGS) $(CMOCKA_CFLAGS)
 tests_eligd_test_eligd_store_LDADD = $(ELIGD_LIBS) $(CMOCKA_LIBS)
+
+# Fuzz targets (tests/fuzz/run-fuzzers.sh) and the replay of their
+# committed seeds: the JWS + request parser, and the request handling
+# without a socket.
+check_PROGRAMS += tests/fuzz/replay-eligd-jws tests/fuzz/replay-eligd-http
+TESTS += tests/fuzz/replay-eligd-jws.sh tests/fuzz/replay-eligd-http.sh
+dist_check_SCRIPTS += tests/fuzz/replay-eligd-jws.sh \
+	tests/fuzz/replay-eligd-http.sh
+tests_fuzz_replay_eligd_jws_SOURCES = tests/fuzz/fuzz-eligd-jws.c \
+	tests/fuzz/replay.c
+tests_fuzz_replay_eligd_jws_CFLAGS = $(ELIGD_CFLAGS)
+tests_fuzz_replay_eligd_jws_LDADD = $(ELIGD_LIBS)
+tests_fuzz_replay_eligd_http_SOURCES = tests/fuzz/fuzz-eligd-http.c \
+	tests/fuzz/replay.c
+tests_fuzz_replay_eligd_http_CFLAGS = $(ELIGD_CFLAGS)
+tests_fuzz_replay_eligd_http_LDADD = $(ELIGD_LIBS)
