@@ -65,3 +65,4 @@ tests_fuzz_replay_eligd_http_SOURCES = tests/fuzz/fuzz-eligd-http.c \
 	tests/fuzz/replay.c
 tests_fuzz_replay_eligd_http_CFLAGS = $(ELIGD_CFLAGS)
 tests_fuzz_replay_eligd_http_LDADD = $(ELIGD_LIBS)
+EXTRA_DIST += tools/eligd/myna-eligd.service
