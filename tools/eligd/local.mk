@@ -65,4 +65,13 @@ tests_fuzz_replay_eligd_http_SOURCES = tests/fuzz/fuzz-eligd-http.c \
 	tests/fuzz/replay.c
 tests_fuzz_replay_eligd_http_CFLAGS = $(ELIGD_CFLAGS)
 tests_fuzz_replay_eligd_http_LDADD = $(ELIGD_LIBS)
-EXTRA_DIST += tools/eligd/myna-eligd.service
+
+# The systemd unit, with this installation's bindir; installed where
+# systemd looks (configure's systemdsystemunitdir), never enabled.
+systemdsystemunit_DATA = tools/eligd/myna-eligd.service
+CLEANFILES += tools/eligd/myna-eligd.service
+EXTRA_DIST += tools/eligd/myna-eligd.service.in
+tools/eligd/myna-eligd.service: $(srcdir)/tools/eligd/myna-eligd.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) tools/eligd && \
+	sed -e 's|@bindir[@]|$(bindir)|g' $(srcdir)/tools/eligd/myna-eligd.service.in >$@.tmp && \
+	mv $@.tmp $@
