@@ -29,6 +29,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "elig.h"
 #include "service.h"
@@ -60,6 +61,8 @@ make_ca(char *path, size_t size)
 {
     EVP_PKEY *k = EVP_EC_gen("P-256");
     X509 *x = X509_new();
+    X509_EXTENSION *bc = NULL, *ku = NULL;
+    X509V3_CTX ctx;
     FILE *f;
     int fd, ok = 0;
 
@@ -76,6 +79,15 @@ make_ca(char *path, size_t size)
     X509_gmtime_adj(X509_getm_notBefore(x), -86400L * 3650);
     X509_gmtime_adj(X509_getm_notAfter(x), 86400L * 3650);
     X509_set_pubkey(x, k);
+    /* trust.c takes only real CA certificates (RFC 5280 §4.2.1.9). */
+    X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
+    bc = X509V3_EXT_conf_nid(NULL, &ctx, NID_basic_constraints,
+                             "critical,CA:TRUE");
+    ku = X509V3_EXT_conf_nid(NULL, &ctx, NID_key_usage,
+                             "critical,keyCertSign,cRLSign");
+    if (bc == NULL || ku == NULL || !X509_add_ext(x, bc, -1) ||
+        !X509_add_ext(x, ku, -1))
+        goto out;
     f = fdopen(fd, "w");
     if (f == NULL)
         goto out;
@@ -85,6 +97,8 @@ make_ca(char *path, size_t size)
 out:
     if (fd >= 0)
         close(fd);
+    X509_EXTENSION_free(bc);
+    X509_EXTENSION_free(ku);
     X509_free(x);
     EVP_PKEY_free(k);
     return ok;

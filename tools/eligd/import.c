@@ -24,6 +24,7 @@
 #include "certid.h"
 #include "elig.h"
 #include "store.h"
+#include "trust.h"
 
 /* A progress line on stderr every this many people. */
 #define PROGRESS_EVERY 10000
@@ -256,7 +257,7 @@ certificate(const struct ctx *c, json_t *o, long long person)
         x = load_cert(c, json_string_value(file));
         if (x == NULL)
             return 0;
-        ok = eligd_cert_id(x, issuer, sizeof(issuer), serial, sizeof(serial));
+        ok = elig_cert_key(x, issuer, sizeof(issuer), serial, sizeof(serial));
         X509_free(x);
         if (!ok)
             return bad(c, "%s: cannot name its issuer and serial",

@@ -1,11 +1,13 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # myna-eligd, the reference eligibility service (docs/myna-eligd.8,
 # docs/eligibility-protocol.md).  Everything but main.c is a convenience
-# library so that the unit tests and fuzz targets link the same code.
+# library so that the unit tests and fuzz targets link the same code; the
+# certificate checks are libeligdtrust.la (trust.mk).
 ELIGD_CFLAGS = $(AM_CFLAGS) $(MHD_CFLAGS) $(GNUTLS_CFLAGS) $(SQLITE_CFLAGS) \
 	$(JANSSON_CFLAGS) $(CRYPTO_CFLAGS) -I$(top_srcdir)/tools/elig \
 	-I$(top_srcdir)/tools/eligd -pthread
-ELIGD_LIBS = tools/eligd/libeligd.la tools/elig/libelig.la $(MHD_LIBS) \
+ELIGD_LIBS = tools/eligd/libeligd.la tools/eligd/libeligdtrust.la \
+	tools/elig/libelig.la $(MHD_LIBS) \
 	$(GNUTLS_LIBS) $(SQLITE_LIBS) $(JANSSON_LIBS) $(CRYPTO_LIBS) -lpthread
 
 noinst_LTLIBRARIES += tools/eligd/libeligd.la
@@ -20,8 +22,7 @@ tools_eligd_libeligd_la_SOURCES = \
 	tools/eligd/request.c tools/eligd/request.h \
 	tools/eligd/result.c tools/eligd/result.h \
 	tools/eligd/service.c tools/eligd/service.h \
-	tools/eligd/store-sqlite.c tools/eligd/store.h \
-	tools/eligd/trust-dev.c tools/eligd/trust.h
+	tools/eligd/store-sqlite.c tools/eligd/store.h
 tools_eligd_libeligd_la_CFLAGS = $(ELIGD_CFLAGS)
 
 bin_PROGRAMS += tools/myna-eligd
