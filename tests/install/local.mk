@@ -32,4 +32,5 @@ DEBIAN_PACKAGE_FILES = \
 	debian/openssl-provider-myna.install debian/openssl-provider-myna.docs \
 	debian/myna-tools.install debian/myna-tools.docs \
 	debian/myna-vcard.install debian/myna-vcard.docs \
-	debian/myna-eligd.install debian/myna-eligd.docs
+	debian/myna-eligd.install debian/myna-eligd.docs \
+	debian/myna-eligd.lintian-overrides
