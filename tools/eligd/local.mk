@@ -67,12 +67,23 @@ tests_fuzz_replay_eligd_http_SOURCES = tests/fuzz/fuzz-eligd-http.c \
 tests_fuzz_replay_eligd_http_CFLAGS = $(ELIGD_CFLAGS)
 tests_fuzz_replay_eligd_http_LDADD = $(ELIGD_LIBS)
 
-# The systemd unit, with this installation's bindir; installed where
-# systemd looks (configure's systemdsystemunitdir), never enabled.
+# The systemd unit, its options file and its system user, with this
+# installation's directories; installed where systemd looks (configure's
+# systemdsystemunitdir and sysusersdir), never enabled.
 systemdsystemunit_DATA = tools/eligd/myna-eligd.service
-CLEANFILES += tools/eligd/myna-eligd.service
-EXTRA_DIST += tools/eligd/myna-eligd.service.in
+eligddefaultdir = $(sysconfdir)/default
+eligddefault_DATA = tools/eligd/default/myna-eligd
+dist_sysusers_DATA = tools/eligd/sysusers/myna-eligd.conf
+CLEANFILES += $(systemdsystemunit_DATA) $(eligddefault_DATA)
+EXTRA_DIST += tools/eligd/myna-eligd.service.in \
+	tools/eligd/myna-eligd.default.in
+ELIGD_SUBST = sed -e 's|@bindir[@]|$(bindir)|g' \
+	-e 's|@sysconfdir[@]|$(sysconfdir)|g'
 tools/eligd/myna-eligd.service: $(srcdir)/tools/eligd/myna-eligd.service.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) tools/eligd && \
-	sed -e 's|@bindir[@]|$(bindir)|g' $(srcdir)/tools/eligd/myna-eligd.service.in >$@.tmp && \
+	$(ELIGD_SUBST) $(srcdir)/tools/eligd/myna-eligd.service.in >$@.tmp && \
+	mv $@.tmp $@
+tools/eligd/default/myna-eligd: $(srcdir)/tools/eligd/myna-eligd.default.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) tools/eligd/default && \
+	$(ELIGD_SUBST) $(srcdir)/tools/eligd/myna-eligd.default.in >$@.tmp && \
 	mv $@.tmp $@
