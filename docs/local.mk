@@ -12,3 +12,4 @@ dist_guides_DATA = docs/guides/README.md docs/guides/p11-kit.md \
 	docs/guides/p11-kit-remote.md docs/guides/firefox-chromium.md \
 	docs/guides/openssh.md docs/guides/openssl.md docs/guides/gnutls.md \
 	docs/guides/java.md docs/guides/curl.md docs/guides/web-servers.md
+EXTRA_DIST += docs/examples/demo-people.json
