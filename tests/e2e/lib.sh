@@ -11,9 +11,20 @@
 #   e2e_tls_pki DIR             DIR/ca.crt, DIR/server.{crt,key},
 #                               DIR/terminal.{crt,key} (client cert)
 #   e2e_start_fixed DIR         fixed-service.py on DIR; sets FIXED_URL
+#   e2e_start_relay DIR URL CA  fixed-service.py --forward: records each
+#                               request in DIR/requests and relays it to
+#                               the service at URL; sets FIXED_URL
+#                               (TLS: $E2E_TLS_CERT/$E2E_TLS_KEY, default
+#                               DIR/tls/server.{crt,key} of e2e_tls_pki)
 #   e2e_answer DIR PATH STATUS TYPE BODYFILE   what it answers to PATH
 #   qualify ARG...              run myna-qualify; sets QX_RC, QX_OUT, QX_ERR
 #   verifies                    VERIFY commands in $W/trace so far
+#   apdus_before_sign LINE      APDUs in $W/trace from LINE on before the
+#                               first signature command
+#   e2e_softhsm LABEL PIN       a softhsm2 token in $W/tokens; sets
+#                               SOFTHSM (the module) and SOFTHSM2_CONF
+#   e2e_softhsm_put LABEL PIN ID NAME KEY [CERT]
+#                               a PEM key (and certificate) into the token
 
 # shellcheck source-path=SCRIPTDIR source=../harness/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../harness/lib.sh"
@@ -88,14 +99,25 @@ e2e_answer() {
 
 # e2e_start_fixed DIR [CLIENT-CA]: the fixed-answer server; FIXED_URL.
 e2e_start_fixed() {
+    e2e__start_py "$1" ${2:+--client-ca "$2"}
+}
+
+# e2e_start_relay DIR URL CA: the recording relay to URL; FIXED_URL.
+e2e_start_relay() {
+    e2e__start_py "$1" --forward "$2" --forward-ca "$3"
+}
+
+e2e__start_py() {
     local dir=$1 i
+    shift
     command -v python3 >/dev/null 2>&1 ||
         harness_unavailable python3 "python3 not installed"
     mkdir -p "$dir"
     rm -f "$dir/port"
     python3 "$E2E_SRC/tests/e2e/fixed-service.py" --dir "$dir" \
-        --cert "$W/tls/server.crt" --key "$W/tls/server.key" \
-        --port-file "$dir/port" ${2:+--client-ca "$2"} \
+        --cert "${E2E_TLS_CERT:-$W/tls/server.crt}" \
+        --key "${E2E_TLS_KEY:-$W/tls/server.key}" \
+        --port-file "$dir/port" "$@" \
         >>"$W/fixed.log" 2>&1 &
     E2E_PIDS+=("$!")
     for ((i = 0; i < 100; i++)); do
@@ -125,6 +147,54 @@ qualify() {
 
 verifies() {
     if [ -f "$W/trace" ]; then grep -c '^> 00200080 \*\*' "$W/trace"; else echo 0; fi
+}
+
+# apdus_before_sign LINE: the position (1-based) of the first signature
+# command (80 2A) among the APDUs of $W/trace from line LINE on.
+apdus_before_sign() {
+    tail -n +"$1" "$W/trace" | grep '^> ' | grep -n -m1 '^> 802A' | cut -d: -f1
+}
+
+# e2e_softhsm LABEL PIN: a fresh softhsm2 token of its own in $W/tokens
+# (the second PKCS#11 stack, "any PKCS#11").  Sets SOFTHSM, exports
+# SOFTHSM2_CONF.
+e2e_softhsm() {
+    local t
+    SOFTHSM=${SOFTHSM2_MODULE:-/usr/lib/softhsm/libsofthsm2.so}
+    for t in softhsm2-util pkcs11-tool; do
+        command -v "$t" >/dev/null 2>&1 || harness_unavailable "$t" "not installed"
+    done
+    [ -f "$SOFTHSM" ] || harness_unavailable softhsm2 "$SOFTHSM missing"
+    export SOFTHSM2_CONF=$W/softhsm2.conf
+    mkdir -p "$W/tokens"
+    printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' \
+        "$W/tokens" >"$SOFTHSM2_CONF"
+    softhsm2-util --init-token --free --label "$1" --so-pin 87654321 \
+        --pin "$2" >>"$W/softhsm.log" 2>&1 || {
+        diag_file "$W/softhsm.log"
+        harness_bail "cannot make the softhsm2 token $1"
+    }
+}
+
+# e2e_softhsm_put LABEL PIN ID NAME KEY [CERT]: a PEM private key (and its
+# PEM certificate) into the token under the hex ID and the label NAME.
+e2e_softhsm_put() {
+    local label=$1 pin=$2 id=$3 name=$4 key=$5 cert=${6:-}
+    local tok=(--module "$SOFTHSM" --token-label "$label" --login --pin "$pin")
+    {
+        openssl pkcs8 -topk8 -nocrypt -in "$key" -outform DER \
+            -out "$W/$name.key.der" &&
+            pkcs11-tool "${tok[@]}" --write-object "$W/$name.key.der" \
+                --type privkey --id "$id" --label "$name" &&
+            if [ -n "$cert" ]; then
+                openssl x509 -in "$cert" -outform DER -out "$W/$name.crt.der" &&
+                    pkcs11-tool "${tok[@]}" --write-object "$W/$name.crt.der" \
+                        --type cert --id "$id" --label "$name"
+            fi
+    } >>"$W/softhsm.log" 2>&1 || {
+        diag_file "$W/softhsm.log"
+        harness_bail "cannot put $name into the softhsm2 token $label"
+    }
 }
 
 # b64url_decode: stdin base64url (no padding) to stdout bytes.

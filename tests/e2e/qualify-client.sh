@@ -51,12 +51,6 @@ last_request() {
     n=$(requests)
     sed '1,/^\r$/d' "$F/requests/$n.req"
 }
-# The position (0-based) of the first signature command in the trace
-# from line $1 on: the number of APDUs the card answered before it.
-apdus_before_sign() {
-    tail -n +"$1" "$W/trace" | grep '^> ' | grep -n -m1 '^> 802A' | cut -d: -f1
-}
-
 # ------------------------------------------------------------ eligible
 trace_start=$(($(wc -l <"$W/trace") + 1))
 before=$(verifies)
@@ -271,40 +265,14 @@ check_eq "no card at all: exit 4" 4 "$QX_RC"
 check_match "no card: said so" "*no card*" "$QX_ERR"
 
 # ------------------------------------------------------------ softhsm2
-SOFTHSM=${SOFTHSM2_MODULE:-/usr/lib/softhsm/libsofthsm2.so}
-for t in softhsm2-util pkcs11-tool; do
-    command -v "$t" >/dev/null 2>&1 || harness_unavailable "$t" "not installed"
-done
-[ -f "$SOFTHSM" ] || harness_unavailable softhsm2 "$SOFTHSM missing"
-export SOFTHSM2_CONF=$W/softhsm2.conf
-mkdir -p "$W/tokens"
-printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' \
-    "$W/tokens" >"$SOFTHSM2_CONF"
 HSMPIN=4711
-{
-    softhsm2-util --init-token --free --label qualify-test --so-pin 87654321 \
-        --pin "$HSMPIN" &&
-        openssl req -x509 -newkey rsa:2048 -nodes -keyout "$W/hsm.key" \
-            -out "$W/hsm.crt" -subj "/CN=softhsm auth key" -days 30 &&
-        openssl pkcs8 -topk8 -nocrypt -in "$W/hsm.key" -outform DER \
-            -out "$W/hsm.key.der" &&
-        openssl x509 -in "$W/hsm.crt" -outform DER -out "$W/hsm.crt.der" &&
-        pkcs11-tool --module "$SOFTHSM" --token-label qualify-test --login \
-            --pin "$HSMPIN" --write-object "$W/hsm.key.der" --type privkey \
-            --id 01 --label auth &&
-        pkcs11-tool --module "$SOFTHSM" --token-label qualify-test --login \
-            --pin "$HSMPIN" --write-object "$W/hsm.crt.der" --type cert \
-            --id 01 --label auth &&
-        # the terminal's TLS key as well, for the insurance mode
-        openssl pkcs8 -topk8 -nocrypt -in "$W/tls/terminal.key" -outform DER \
-            -out "$W/terminal.key.der" &&
-        pkcs11-tool --module "$SOFTHSM" --token-label qualify-test --login \
-            --pin "$HSMPIN" --write-object "$W/terminal.key.der" \
-            --type privkey --id 02 --label terminal
-} >>"$W/softhsm.log" 2>&1 || {
-    diag_file "$W/softhsm.log"
-    harness_bail "cannot set up softhsm2"
-}
+e2e_softhsm qualify-test "$HSMPIN"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$W/hsm.key" \
+    -out "$W/hsm.crt" -subj "/CN=softhsm auth key" -days 30 \
+    >>"$W/softhsm.log" 2>&1 || harness_bail "cannot make the softhsm2 certificate"
+e2e_softhsm_put qualify-test "$HSMPIN" 01 auth "$W/hsm.key" "$W/hsm.crt"
+# the terminal's TLS key as well, for the insurance mode
+e2e_softhsm_put qualify-test "$HSMPIN" 02 terminal "$W/tls/terminal.key"
 qualify card --url "$FIXED_URL" --cacert "$W/tls/ca.crt" --institution "$INST" \
     --module "$SOFTHSM" --request-id visit-1 \
     --key 'pkcs11:token=qualify-test;id=%01;type=private' --pin-fd 3 3<<<"$HSMPIN"

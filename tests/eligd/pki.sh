@@ -330,6 +330,7 @@ pki_ocsp_start() {
     local next=()
     [ "$nmin" = 0 ] || next=(-nmin "$nmin")
     log=$PKI_DIR/ocsp.$$.$RANDOM.log
+    : >"$log" # read below before the background job may have opened it
     # -port 0: the responder picks a free port and prints
     # "ACCEPT [::]:PORT PID=N" on stdout.  -ignore_err keeps it up after
     # a malformed request.

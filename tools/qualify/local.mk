@@ -51,3 +51,9 @@ tests_fuzz_replay_qualify_response_LDADD = tools/qualify/libqualifyresp.la \
 dist_check_SCRIPTS += tests/e2e/qualify-client.sh
 TESTS += tests/e2e/qualify-client.sh
 EXTRA_DIST += tests/e2e/lib.sh tests/e2e/fixed-service.py
+
+# The whole chain against the real service: myna-qualify + the card (and
+# softhsm2) against myna-eligd over HTTPS, with CRLs and an OCSP responder
+# (issue #5's cases; tests/eligd/lib-eligd.sh and pki.sh).
+dist_check_SCRIPTS += tests/e2e/qualify-eligd.sh
+TESTS += tests/e2e/qualify-eligd.sh
