@@ -526,11 +526,152 @@ test_cache_bounds(void **state)
     assert_null(trust_cache_new(0, 4));
 }
 
+static int holds, drops;
+
+static void
+count_hold(const void *value)
+{
+    (void)value;
+    holds++;
+}
+
+static void
+count_drop(const void *value)
+{
+    (void)value;
+    drops++;
+}
+
+/* Values that own references: one taken per put and per hit, one given
+ * back per eviction, replacement and at the end. */
+static void
+test_cache_owner(void **state)
+{
+    struct trust_cache *c = trust_cache_new(2, sizeof(int));
+    unsigned char key[TRUST_KEY_LEN];
+    int v = 7;
+
+    (void)state;
+    assert_non_null(c);
+    trust_cache_set_owner(c, count_hold, count_drop);
+    for (int i = 0; i < 3; i++) { /* the third evicts the first */
+        memset(key, i, sizeof(key));
+        trust_cache_put(c, key, 100, &v);
+    }
+    assert_int_equal(holds, 3);
+    assert_int_equal(drops, 1);
+    trust_cache_put(c, key, 100, &v); /* replaces: one dropped, one held */
+    assert_int_equal(holds, 4);
+    assert_int_equal(drops, 2);
+    assert_int_equal(trust_cache_get(c, key, 0, &v), 1);
+    assert_int_equal(holds, 5);                            /* the caller's */
+    assert_int_equal(trust_cache_get(c, key, 100, &v), 0); /* expired */
+    assert_int_equal(holds, 5);
+    trust_cache_free(c);
+    assert_int_equal(drops, 4); /* the two left */
+}
+
+static unsigned char *
+der_of(X509 *x, int *len)
+{
+    unsigned char *der = NULL;
+
+    *len = i2d_X509(x, &der);
+    assert_true(*len > 0);
+    return der;
+}
+
+/* The DER entry point: the x5c bytes as they come, the parse cached. */
+static void
+test_check_der(void **state)
+{
+    const char *cas[] = { P.ca_file };
+    struct elig_trust *t = trust_with(cas, 1, NULL, 0, NULL);
+    struct elig_trust_stats st;
+    unsigned char *der, *longer;
+    char issuer[256], serial[64];
+    EVP_PKEY *key = NULL;
+    long days = 0;
+    int len;
+
+    (void)state;
+    assert_non_null(t);
+    der = der_of(P.good, &len);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(elig_trust_check_der(t, der, (size_t)len, t0, &days,
+                                              issuer, sizeof(issuer), serial,
+                                              sizeof(serial), &key),
+                         ELIG_TRUST_OK);
+        assert_non_null(key);
+        assert_int_equal(EVP_PKEY_eq(key, X509_get0_pubkey(P.good)), 1);
+        EVP_PKEY_free(key);
+        key = NULL;
+    }
+    assert_int_equal(days, 100);
+    assert_string_equal(serial, "10");
+    assert_string_equal(issuer, "OU=auth,O=JPKI-TEST,C=JP");
+    /* the X509 entry point finds the same entry */
+    assert_int_equal(check_at(t, P.good, t0), ELIG_TRUST_OK);
+    elig_trust_get_stats(t, &st);
+    assert_int_equal(st.chain_verified, 1);
+    assert_int_equal(st.chain_cached, 3);
+    /* and the other way round */
+    assert_int_equal(check_at(t, P.good2, t0), ELIG_TRUST_OK);
+    OPENSSL_free(der);
+    der = der_of(P.good2, &len);
+    assert_int_equal(elig_trust_check_der(t, der, (size_t)len, t0, NULL, NULL,
+                                          0, NULL, 0, &key),
+                     ELIG_TRUST_OK);
+    assert_non_null(key);
+    EVP_PKEY_free(key);
+    elig_trust_get_stats(t, &st);
+    assert_int_equal(st.chain_verified, 2);
+
+    /* one certificate and a byte more: refused, key_out cleared */
+    longer = OPENSSL_malloc((size_t)len + 1);
+    assert_non_null(longer);
+    memcpy(longer, der, (size_t)len);
+    longer[len] = 0;
+    key = (EVP_PKEY *)1;
+    assert_int_equal(elig_trust_check_der(t, longer, (size_t)len + 1, t0, NULL,
+                                          NULL, 0, NULL, 0, &key),
+                     ELIG_TRUST_UNTRUSTED);
+    assert_null(key);
+    /* cut short, empty, none */
+    assert_int_equal(elig_trust_check_der(t, der, (size_t)len - 1, t0, NULL,
+                                          NULL, 0, NULL, 0, NULL),
+                     ELIG_TRUST_UNTRUSTED);
+    assert_int_equal(
+        elig_trust_check_der(t, der, 0, t0, NULL, NULL, 0, NULL, 0, NULL),
+        ELIG_TRUST_UNTRUSTED);
+    assert_int_equal(
+        elig_trust_check_der(t, NULL, 10, t0, NULL, NULL, 0, NULL, 0, NULL),
+        ELIG_TRUST_UNTRUSTED);
+    OPENSSL_free(longer);
+    OPENSSL_free(der);
+    /* verdicts other than OK: no key */
+    der = der_of(P.expired, &len);
+    key = (EVP_PKEY *)1;
+    assert_int_equal(elig_trust_check_der(t, der, (size_t)len, t0, NULL, NULL,
+                                          0, NULL, 0, &key),
+                     ELIG_TRUST_EXPIRED);
+    assert_null(key);
+    OPENSSL_free(der);
+    der = der_of(P.no_ku, &len);
+    assert_int_equal(elig_trust_check_der(t, der, (size_t)len, t0, NULL, NULL,
+                                          0, NULL, 0, NULL),
+                     ELIG_TRUST_WRONG_USAGE);
+    OPENSSL_free(der);
+    elig_trust_free(t);
+}
+
 /* ------------------------------------------------------------------ */
 /* Many workers, one struct elig_trust, reloads in between.           */
 
 struct worker {
     struct elig_trust *t;
+    const unsigned char *der; /* P.good2 as DER */
+    size_t der_len;
     int bad;
 };
 
@@ -549,6 +690,15 @@ worker(void *arg)
             check_at(w->t, P.foreign, t0) != ELIG_TRUST_UNTRUSTED ||
             check_at(w->t, P.good2, t0) != ELIG_TRUST_OK)
             w->bad++;
+        /* the DER path holds a reference to a cached certificate while
+         * reloads drop the cache that holds it */
+        EVP_PKEY *key = NULL;
+
+        if (elig_trust_check_der(w->t, w->der, w->der_len, t0, NULL, NULL, 0,
+                                 NULL, 0, &key) != ELIG_TRUST_OK ||
+            EVP_PKEY_eq(key, X509_get0_pubkey(P.good2)) != 1)
+            w->bad++;
+        EVP_PKEY_free(key);
     }
     return NULL;
 }
@@ -565,14 +715,19 @@ test_threads(void **state)
     struct worker w[8];
     pthread_t th[8];
     struct elig_trust *t;
+    unsigned char *der;
+    int der_len;
 
     (void)state;
     snprintf(crl1, sizeof(crl1), "%s", tpki_write_crl("t1.crl", c1));
     snprintf(crl2, sizeof(crl2), "%s", tpki_write_crl("t2.crl", c2));
     t = trust_with(cas, 1, crls, 2, NULL);
     assert_non_null(t);
+    der = der_of(P.good2, &der_len);
     for (int i = 0; i < 8; i++) {
         w[i].t = t;
+        w[i].der = der;
+        w[i].der_len = (size_t)der_len;
         w[i].bad = 0;
         assert_int_equal(pthread_create(&th[i], NULL, worker, &w[i]), 0);
     }
@@ -583,6 +738,7 @@ test_threads(void **state)
         assert_int_equal(w[i].bad, 0);
     }
     elig_trust_free(t);
+    OPENSSL_free(der);
     X509_CRL_free(c1);
     X509_CRL_free(c2);
 }
@@ -666,6 +822,8 @@ main(void)
         cmocka_unit_test(test_reload),
         cmocka_unit_test(test_chain_cache),
         cmocka_unit_test(test_cache_bounds),
+        cmocka_unit_test(test_cache_owner),
+        cmocka_unit_test(test_check_der),
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_ocsp_down),
     };

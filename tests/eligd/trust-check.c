@@ -6,11 +6,13 @@
  *
  *   trust-check --ca FILE [--ca FILE...] [--crl FILE...] [--ocsp-url URL]
  *               [--responder FILE] [--timeout-ms N] [--time UNIX]
- *               [--repeat N] [--stats] CERT...
+ *               [--repeat N] [--stats] [--der] CERT...
  *
  * One line per certificate (PEM or DER) and repetition:
  *   <verdict> [days=N serial=<HEX> issuer=<RFC 2253, rest of the line>]
- * where verdict is elig_trust_rc_name's; --stats adds the counters.
+ * where verdict is elig_trust_rc_name's; --stats adds the counters;
+ * --der goes through elig_trust_check_der (the x5c path) and checks that
+ * the key it returns is the certificate's.
  * Exit status: 0 when it ran (whatever the verdicts), 1 when it could not
  * load its configuration or a certificate, 2 on a usage error.
  */
@@ -48,12 +50,33 @@ read_cert(const char *path)
     return x;
 }
 
+/* elig_trust_check_der on the certificate's DER; an OK whose key is not
+ * the certificate's would be a bug: reported as "error". */
+static enum elig_trust_rc
+check_der(struct elig_trust *t, X509 *x, long long now, long *days,
+          char *issuer, size_t issuer_size, char *serial, size_t serial_size)
+{
+    unsigned char *der = NULL;
+    int len = i2d_X509(x, &der);
+    EVP_PKEY *key = NULL;
+    enum elig_trust_rc rc = ELIG_TRUST_ERROR;
+
+    if (len > 0)
+        rc = elig_trust_check_der(t, der, (size_t)len, now, days, issuer,
+                                  issuer_size, serial, serial_size, &key);
+    if (rc == ELIG_TRUST_OK && EVP_PKEY_eq(key, X509_get0_pubkey(x)) != 1)
+        rc = ELIG_TRUST_ERROR;
+    EVP_PKEY_free(key);
+    OPENSSL_free(der);
+    return rc;
+}
+
 static int
 usage(void)
 {
     fputs("usage: trust-check --ca FILE... [--crl FILE...] [--ocsp-url URL]\n"
           "       [--responder FILE] [--timeout-ms N] [--time UNIX]\n"
-          "       [--repeat N] [--stats] CERT...\n",
+          "       [--repeat N] [--stats] [--der] CERT...\n",
           stderr);
     return 2;
 }
@@ -75,7 +98,7 @@ main(int argc, char **argv)
     struct elig_trust_stats st;
     struct elig_trust *t;
     long long now = (long long)time(NULL), repeat = 1, v;
-    int i, stats = 0, rc = 0;
+    int i, stats = 0, der_mode = 0, rc = 0;
 
     cfg.ca_files = cas;
     cfg.crl_files = crls;
@@ -84,6 +107,10 @@ main(int argc, char **argv)
 
         if (strcmp(opt, "--stats") == 0) {
             stats = 1;
+            continue;
+        }
+        if (strcmp(opt, "--der") == 0) {
+            der_mode = 1;
             continue;
         }
         if (val == NULL)
@@ -123,8 +150,11 @@ main(int argc, char **argv)
             char issuer[1024], serial[128];
             long days = 0;
             enum elig_trust_rc verdict =
-                elig_trust_check(t, x, now, &days, issuer, sizeof(issuer),
-                                 serial, sizeof(serial));
+                der_mode
+                    ? check_der(t, x, now, &days, issuer, sizeof(issuer),
+                                serial, sizeof(serial))
+                    : elig_trust_check(t, x, now, &days, issuer, sizeof(issuer),
+                                       serial, sizeof(serial));
 
             if (verdict == ELIG_TRUST_OK)
                 printf("ok days=%ld serial=%s issuer=%s\n", days, serial,

@@ -175,6 +175,11 @@ check_match "OCSP answers cached until nextUpdate (1 query for 4 checks)" \
     '*ocsp_queried=1 ocsp_cached=3*' "$out"
 check_match "chains cached (1 verification for 4 checks)" \
     '*chain_verified=1 chain_cached=3*' "$out"
+out=$("$TC" "${CAS[@]}" "${CRLS[@]}" "${OCSP[@]}" --der --repeat 3 --stats \
+    "$P/gen1/good.crt" 2>>"$W/trust-check.log")
+check_match "the DER (x5c) entry point: ok, the key returned, cached" \
+    'ok days=*ok days=*ok days=*chain_verified=1 chain_cached=2*' \
+    "$(tr '\n' ' ' <<<"$out")"
 check_eq "CRL and OCSP together: revoked by both" revoked \
     "$(verdict "${CAS[@]}" "${CRLS[@]}" "${OCSP[@]}" "$P/gen1/revoked.crt")"
 check_eq "CRL and OCSP together: good by both" ok \

@@ -9,6 +9,10 @@
  * written, evicting what was there (FIFO), so the cache never grows past
  * its capacity whatever a client sends.  A hash table of chains over the
  * ring finds keys; one mutex guards it all, held for a memcmp or two.
+ *
+ * Values may own references (the chain cache holds parsed certificates):
+ * hold() takes one for the cache on put and one for the caller on get,
+ * drop() gives the cache's back on eviction, replacement and free.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -32,6 +36,7 @@ struct entry {
 
 struct trust_cache {
     pthread_mutex_t lock;
+    trust_cache_fn *hold, *drop; /* see trust_cache_set_owner */
     size_t capacity, value_size, n_buckets, ring_next;
     size_t *buckets;       /* first entry of each bucket */
     struct entry *entries; /* capacity of them, the ring */
@@ -69,10 +74,21 @@ trust_cache_new(size_t capacity, size_t value_size)
 }
 
 void
+trust_cache_set_owner(struct trust_cache *c, trust_cache_fn *hold,
+                      trust_cache_fn *drop)
+{
+    c->hold = hold;
+    c->drop = drop;
+}
+
+void
 trust_cache_free(struct trust_cache *c)
 {
     if (c == NULL)
         return;
+    for (size_t i = 0; c->drop != NULL && i < c->capacity; i++)
+        if (c->entries[i].used)
+            c->drop(c->values + i * c->value_size);
     pthread_mutex_destroy(&c->lock);
     free(c->buckets);
     free(c->entries);
@@ -110,6 +126,8 @@ unlink_entry(struct trust_cache *c, size_t victim)
     if (*link == victim)
         *link = c->entries[victim].next;
     c->entries[victim].used = 0;
+    if (c->drop != NULL)
+        c->drop(c->values + victim * c->value_size);
 }
 
 int
@@ -123,6 +141,8 @@ trust_cache_get(struct trust_cache *c, const unsigned char *key, long long now,
     i = find(c, key);
     if (i != NO_ENTRY && now < c->entries[i].expires) {
         memcpy(value, c->values + i * c->value_size, c->value_size);
+        if (c->hold != NULL) /* under the lock: no eviction in between */
+            c->hold(value);
         hit = 1;
     }
     pthread_mutex_unlock(&c->lock);
@@ -147,7 +167,11 @@ trust_cache_put(struct trust_cache *c, const unsigned char *key,
         c->entries[i].next = c->buckets[b];
         c->buckets[b] = i;
         c->entries[i].used = 1;
+    } else if (c->drop != NULL) {
+        c->drop(c->values + i * c->value_size); /* the value replaced */
     }
+    if (c->hold != NULL) /* the cache's own reference */
+        c->hold(value);
     c->entries[i].expires = expires;
     memcpy(c->values + i * c->value_size, value, c->value_size);
     pthread_mutex_unlock(&c->lock);

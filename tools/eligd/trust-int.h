@@ -37,6 +37,15 @@ int trust_cache_get(struct trust_cache *c, const unsigned char *key,
 /* Insert or replace; when full, the oldest insertion goes (FIFO). */
 void trust_cache_put(struct trust_cache *c, const unsigned char *key,
                      long long expires, const void *value);
+/*
+ * For values that own references: hold(value) takes one (for the cache
+ * on put, for the caller on get: the caller then owns what it got), and
+ * drop(value) releases the cache's one when an entry goes.  Both run under
+ * the cache's lock.  Set before the first put.
+ */
+typedef void trust_cache_fn(const void *value);
+void trust_cache_set_owner(struct trust_cache *c, trust_cache_fn *hold,
+                           trust_cache_fn *drop);
 
 /* ------------------------------------------------------------ CA set */
 
@@ -72,8 +81,9 @@ enum elig_trust_rc trust_crl_check(const struct trust_set *s, X509 *cert,
 
 /* What a chain verification found out, cached per certificate. */
 struct trust_chain {
-    X509 *ca;                       /* the issuing CA in the set (not owned) */
-    long long not_after;            /* the certificate's own notAfter */
+    X509 *cert;          /* the certificate, parsed: a reference (trust.c) */
+    X509 *ca;            /* the issuing CA in the set (not owned) */
+    long long not_after; /* the certificate's own notAfter */
     long long valid_from, valid_to; /* the whole chain's validity */
 };
 

@@ -21,7 +21,8 @@
 
 #include "trust-int.h"
 
-#define CHAIN_CACHE_SIZE 65536 /* certificates (~5 MB); bounded, FIFO */
+/* Certificates, each with its parsed X509 (a few KB): bounded, FIFO. */
+#define CHAIN_CACHE_SIZE 16384
 
 static void
 report(const char *file, const char *what)
@@ -119,6 +120,23 @@ add_responders(struct trust_set *s, const char *file)
     return ok;
 }
 
+/* The chain cache owns a reference to each certificate it keeps. */
+static void
+hold_cert(const void *value)
+{
+    const struct trust_chain *ch = value;
+
+    X509_up_ref(ch->cert);
+}
+
+static void
+drop_cert(const void *value)
+{
+    const struct trust_chain *ch = value;
+
+    X509_free(ch->cert);
+}
+
 struct trust_set *
 trust_set_load(const struct elig_trust_config *cfg)
 {
@@ -136,6 +154,7 @@ trust_set_load(const struct elig_trust_config *cfg)
         fprintf(stderr, "myna-eligd: out of memory loading the CA set\n");
         goto fail;
     }
+    trust_cache_set_owner(s->chains, hold_cert, drop_cert);
     if (cfg->n_ca_files == 0) {
         fprintf(stderr, "myna-eligd: no JPKI auth CA file configured\n");
         goto fail;

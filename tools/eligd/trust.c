@@ -23,6 +23,7 @@
 #include "trust-int.h"
 
 #define OCSP_CACHE_SIZE 65536 /* certificates; bounded, FIFO */
+#define MAX_CERT_DER 16384    /* a JPKI certificate is ~1.3 KB */
 #define DAY 86400LL
 
 struct elig_trust {
@@ -212,22 +213,58 @@ current_set(struct elig_trust *t)
     return s;
 }
 
-/* A cached chain still holds at now if now is inside the whole chain's
+/* The whole of der, one certificate, or NULL (trailing bytes included:
+ * x5c carries exactly one certificate, §4). */
+static X509 *
+parse(const unsigned char *der, size_t der_len)
+{
+    const unsigned char *p = der;
+    X509 *x;
+
+    if (der == NULL || der_len == 0 || der_len > MAX_CERT_DER)
+        return NULL;
+    x = d2i_X509(NULL, &p, (long)der_len);
+    if (x != NULL && p != der + der_len) {
+        X509_free(x);
+        x = NULL;
+    }
+    ERR_clear_error();
+    return x;
+}
+
+/*
+ * A cached chain still holds at now if now is inside the whole chain's
  * validity window, notBefore <= now < notAfter (RFC 5280 §6.1.3 (a)(2),
  * with notAfter itself already out, as OpenSSL's X509_cmp_time has it);
- * otherwise it is verified again and gets its precise verdict. */
+ * otherwise it is verified again and gets its precise verdict.  The cache
+ * also keeps the parsed certificate, so that a certificate seen before
+ * as DER is not decoded again (d2i_X509 costs OpenSSL 3.0 several RSA
+ * verifications).  ch->cert is a reference the caller frees, whatever the
+ * verdict.
+ */
 static enum elig_trust_rc
 chain(struct elig_trust *t, struct trust_set *s, const unsigned char *key,
-      X509 *cert, long long now, struct trust_chain *ch)
+      X509 *given, const unsigned char *der, size_t der_len, long long now,
+      struct trust_chain *ch)
 {
     enum elig_trust_rc rc;
+    X509 *cert;
 
-    if (trust_cache_get(s->chains, key, now, ch) && now >= ch->valid_from) {
-        atomic_fetch_add(&t->chain_cached, 1);
-        return ELIG_TRUST_OK;
+    if (trust_cache_get(s->chains, key, now, ch)) {
+        if (now >= ch->valid_from) {
+            atomic_fetch_add(&t->chain_cached, 1);
+            return ELIG_TRUST_OK;
+        }
+        X509_free(ch->cert);
     }
+    ch->cert = NULL;
+    if (given != NULL && X509_up_ref(given))
+        cert = given;
+    else if (given != NULL || (cert = parse(der, der_len)) == NULL)
+        return ELIG_TRUST_UNTRUSTED;
     atomic_fetch_add(&t->chain_verified, 1);
     rc = trust_chain_verify(s, cert, now, ch);
+    ch->cert = cert;
     if (rc == ELIG_TRUST_OK)
         trust_cache_put(s->chains, key, ch->valid_to, ch);
     return rc;
@@ -253,6 +290,43 @@ ocsp(struct elig_trust *t, const struct trust_set *s, const unsigned char *key,
     return ans.rc;
 }
 
+/* What both entry points share, once the certificate's key is known. */
+static enum elig_trust_rc
+check(struct elig_trust *t, const unsigned char *key, X509 *given,
+      const unsigned char *der, size_t der_len, long long now, long *days_left,
+      char *issuer, size_t issuer_size, char *serial_hex, size_t serial_size,
+      EVP_PKEY **key_out)
+{
+    struct trust_set *s = current_set(t);
+    struct trust_chain ch;
+    enum elig_trust_rc rc;
+
+    rc = chain(t, s, key, given, der, der_len, now, &ch);
+    if (rc != ELIG_TRUST_OK)
+        goto out;
+    /* §8: every configured source must vouch; the CRL first, it is local. */
+    if (t->n_crl_files > 0 &&
+        (rc = trust_crl_check(s, ch.cert, ch.ca, now)) != ELIG_TRUST_OK)
+        goto out;
+    if (t->ocsp_url != NULL &&
+        (rc = ocsp(t, s, key, ch.cert, ch.ca, now)) != ELIG_TRUST_OK)
+        goto out;
+    if (days_left != NULL)
+        *days_left = (long)((ch.not_after - now) / DAY);
+    if (issuer != NULL && serial_hex != NULL &&
+        !elig_cert_key(ch.cert, issuer, issuer_size, serial_hex, serial_size)) {
+        rc = ELIG_TRUST_ERROR;
+        goto out;
+    }
+    if (key_out != NULL && (*key_out = X509_get_pubkey(ch.cert)) == NULL)
+        rc = ELIG_TRUST_ERROR;
+out:
+    X509_free(ch.cert);
+    trust_set_unref(s);
+    ERR_clear_error();
+    return rc;
+}
+
 enum elig_trust_rc
 elig_trust_check(struct elig_trust *t, X509 *cert, long long now,
                  long *days_left, char *issuer, size_t issuer_size,
@@ -260,9 +334,6 @@ elig_trust_check(struct elig_trust *t, X509 *cert, long long now,
 {
     unsigned char key[EVP_MAX_MD_SIZE];
     unsigned int key_len = 0;
-    struct trust_set *s = NULL;
-    struct trust_chain ch;
-    enum elig_trust_rc rc;
 
     if (t == NULL)
         return ELIG_TRUST_ERROR;
@@ -273,25 +344,33 @@ elig_trust_check(struct elig_trust *t, X509 *cert, long long now,
         ERR_clear_error();
         return ELIG_TRUST_UNTRUSTED;
     }
-    s = current_set(t);
-    rc = chain(t, s, key, cert, now, &ch);
-    if (rc != ELIG_TRUST_OK)
-        goto out;
-    /* §8: every configured source must vouch; the CRL first, it is local. */
-    if (t->n_crl_files > 0 &&
-        (rc = trust_crl_check(s, cert, ch.ca, now)) != ELIG_TRUST_OK)
-        goto out;
-    if (t->ocsp_url != NULL &&
-        (rc = ocsp(t, s, key, cert, ch.ca, now)) != ELIG_TRUST_OK)
-        goto out;
-    if (days_left != NULL)
-        *days_left = (long)((ch.not_after - now) / DAY);
-    if (issuer != NULL && serial_hex != NULL &&
-        !elig_cert_key(cert, issuer, issuer_size, serial_hex, serial_size))
-        rc = ELIG_TRUST_ERROR;
-out:
-    trust_set_unref(s);
-    return rc;
+    return check(t, key, cert, NULL, 0, now, days_left, issuer, issuer_size,
+                 serial_hex, serial_size, NULL);
+}
+
+enum elig_trust_rc
+elig_trust_check_der(struct elig_trust *t, const unsigned char *der,
+                     size_t der_len, long long now, long *days_left,
+                     char *issuer, size_t issuer_size, char *serial_hex,
+                     size_t serial_size, EVP_PKEY **key_out)
+{
+    unsigned char key[EVP_MAX_MD_SIZE];
+    unsigned int key_len = 0;
+
+    if (key_out != NULL)
+        *key_out = NULL;
+    if (t == NULL)
+        return ELIG_TRUST_ERROR;
+    /* The SHA-256 of the DER is the SHA-256 X509_digest computes: the
+     * same cache entry whichever entry point saw the certificate. */
+    if (der == NULL || der_len == 0 || der_len > MAX_CERT_DER ||
+        !EVP_Digest(der, der_len, key, &key_len, EVP_sha256(), NULL) ||
+        key_len != TRUST_KEY_LEN) {
+        ERR_clear_error();
+        return ELIG_TRUST_UNTRUSTED;
+    }
+    return check(t, key, NULL, der, der_len, now, days_left, issuer,
+                 issuer_size, serial_hex, serial_size, key_out);
 }
 
 void
