@@ -225,6 +225,33 @@ leaks=$(grep -c -e 123456789012 -e 試験 -e ｼｹﾝ -e '"5678"' -e 06130488 -
 check_eq "audit: no My Number, PIN, name or insurance data" 0 "$leaks"
 grep -q 123456789012 "$ELIGD_LOG" && fail "service log holds the My Number" || pass "service log: no My Number"
 
+# --- concurrency: 16 card queries at once over separate connections ---
+: >"$HARNESS_DIR/par.list"
+pids=()
+for i in $(seq 1 16); do
+    n=$(eligd_nonce)
+    eligd_jws "$ALICE" "$(RID=par-$i payload "$n")" >"$HARNESS_DIR/par-$i.jws"
+done
+for i in $(seq 1 16); do
+    curl -sS --max-time 20 --cacert "$HARNESS_DIR/tls/server-ca.pem" \
+        -H 'Content-Type: application/jose' --data-binary @"$HARNESS_DIR/par-$i.jws" \
+        -o "$HARNESS_DIR/par-$i.out" -w '%{http_code}\n' \
+        "$ELIGD_URL/v1/qualification/card" >>"$HARNESS_DIR/par.list" &
+    pids+=($!)
+done
+wait "${pids[@]}" # not a bare wait: the service is our child too
+check_eq "16 concurrent card queries: all 200" "16 200" "$(sort "$HARNESS_DIR/par.list" | uniq -c | awk '{print $1, $2}')"
+check_eq "... each answered with its own requestId and validity 1" 16 \
+    "$(for i in $(seq 1 16); do jq -r 'select(.requestId == "par-'"$i"'" and .qualificationValidity == "1") | 1' "$HARNESS_DIR/par-$i.out"; done | grep -c 1)"
+check_eq "... and 16 whole audit lines" 16 "$(jq -r 'select(.requestId | startswith("par-")) | .outcome' "$AUDIT" | grep -c '^ok$')"
+
+# --- SIGHUP reloads the CA files and keeps serving ---
+kill -HUP "$ELIGD_PID"
+for i in $(seq 1 50); do grep -q SIGHUP "$ELIGD_LOG" && break; sleep 0.1; done
+check_match "SIGHUP: the service says it reloads" "*SIGHUP*" "$(grep SIGHUP "$ELIGD_LOG")"
+r=$(card_request "$ALICE")
+check_eq "... and still answers (validity 1)" "200 1" "$(status "$r") $(field .qualificationValidity "$r")"
+
 # --- shutdown ---
 eligd_stop
 check_eq "SIGTERM: clean exit 0" 0 "$ELIGD_STATUS"
