@@ -243,7 +243,7 @@ wait "${pids[@]}" # not a bare wait: the service is our child too
 check_eq "16 concurrent card queries: all 200" "16 200" "$(sort "$HARNESS_DIR/par.list" | uniq -c | awk '{print $1, $2}')"
 check_eq "... each answered with its own requestId and validity 1" 16 \
     "$(for i in $(seq 1 16); do jq -r 'select(.requestId == "par-'"$i"'" and .qualificationValidity == "1") | 1' "$HARNESS_DIR/par-$i.out"; done | grep -c 1)"
-check_eq "... and 16 whole audit lines" 16 "$(jq -r 'select(.requestId | startswith("par-")) | .outcome' "$AUDIT" | grep -c '^ok$')"
+check_eq "... and 16 whole audit lines" 16 "$(jq -r 'select((.requestId // "") | startswith("par-")) | .outcome' "$AUDIT" | grep -c '^ok$')"
 
 # --- SIGHUP reloads the CA files and keeps serving ---
 kill -HUP "$ELIGD_PID"
@@ -256,18 +256,32 @@ check_eq "... and still answers (validity 1)" "200 1" "$(status "$r") $(field .q
 eligd_stop
 check_eq "SIGTERM: clean exit 0" 0 "$ELIGD_STATUS"
 
-# --require-client-cert: even a nonce needs a terminal.
+# --require-client-cert: even a nonce needs a terminal; and the terminal
+# is bound to one institution code (REF-E123).
+fp=$(openssl x509 -in "$HARNESS_DIR/tls/term.pem" -noout -fingerprint -sha256 | sed 's/^.*=//')
+printf '# terminal 1 of the test clinic\n%s 3410712362\n' "$fp" >"$HARNESS_DIR/terminals"
 eligd_start --jpki-ca "$JPKI_CA" --db "$DB" \
-    --client-ca "$HARNESS_DIR/tls/term-ca.pem" --require-client-cert ||
+    --client-ca "$HARNESS_DIR/tls/term-ca.pem" --require-client-cert \
+    --terminal-institutions "$HARNESS_DIR/terminals" ||
     harness_bail "myna-eligd did not start again"
 r=$(eligd_post /v1/nonce application/json /dev/null)
 check_eq "--require-client-cert: nonce without one 403 REF-E130" "403 REF-E130" "$(status "$r") $(field .errorCode "$r")"
 r=$(eligd_post /v1/nonce application/json /dev/null "${TERM_CERT[@]}")
 check_eq "--require-client-cert: nonce with one 201" 201 "$(status "$r")"
+ins 06130488
+r=$(eligd_post /v1/qualification/insurance application/json "$HARNESS_DIR/ins.json" "${TERM_CERT[@]}")
+check_eq "bound terminal, its own institution code: 200" "200 1" "$(status "$r") $(field .qualificationValidity "$r")"
+sed -i 's/3410712362/1312345679/' "$HARNESS_DIR/ins.json"
+r=$(eligd_post /v1/qualification/insurance application/json "$HARNESS_DIR/ins.json" "${TERM_CERT[@]}")
+check_eq "bound terminal, another institution's code: 403 REF-E123" "403 REF-E123" "$(status "$r") $(field .errorCode "$r")"
 eligd_stop
 
 "$MYNA_ELIGD" serve --cert /nonexistent --key /nonexistent --jpki-ca "$JPKI_CA" --db "$DB" >/dev/null 2>&1
 check_eq "unreadable certificate: exit 1" 1 $?
+printf 'nothex 3410712362\n' >"$HARNESS_DIR/bad-terminals"
+"$MYNA_ELIGD" serve --cert "$HARNESS_DIR/tls/server.pem" --key "$HARNESS_DIR/tls/server.key" \
+    --jpki-ca "$JPKI_CA" --db "$DB" --terminal-institutions "$HARNESS_DIR/bad-terminals" >/dev/null 2>&1
+check_eq "malformed --terminal-institutions file: exit 3" 3 $?
 "$MYNA_ELIGD" serve --bogus >/dev/null 2>&1
 check_eq "unknown option: exit 2" 2 $?
 harness_done

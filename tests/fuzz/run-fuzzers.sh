@@ -24,7 +24,7 @@ elig=(tools/elig/b64.c tools/elig/checkdigit.c tools/elig/codes.c
     tools/elig/fields.c)
 # myna-eligd without main.c and http.c (no socket in a fuzz target).
 eligd=(audit.c certid.c import.c jws.c nonce.c refusal.c request.c result.c
-    service.c store-sqlite.c)
+    service.c store-sqlite.c terminals.c)
 eligd_trust() { (cd "$srcdir" && ls tools/eligd/trust*.c); }
 
 # sources TARGET: the files of one target (relative to the source tree).

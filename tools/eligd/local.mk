@@ -22,7 +22,8 @@ tools_eligd_libeligd_la_SOURCES = \
 	tools/eligd/request.c tools/eligd/request.h \
 	tools/eligd/result.c tools/eligd/result.h \
 	tools/eligd/service.c tools/eligd/service.h \
-	tools/eligd/store-sqlite.c tools/eligd/store.h
+	tools/eligd/store-sqlite.c tools/eligd/store.h \
+	tools/eligd/terminals.c tools/eligd/terminals.h
 tools_eligd_libeligd_la_CFLAGS = $(ELIGD_CFLAGS)
 
 bin_PROGRAMS += tools/myna-eligd

@@ -55,6 +55,7 @@ enum opt {
     O_READY_FILE,
     O_REPLACE,
     O_REQUIRE_CLIENT_CERT,
+    O_TERMINAL_INSTITUTIONS,
     O_THREADS,
     O_TIMEOUT,
 };
@@ -142,6 +143,11 @@ static const struct opt_doc opts[] = {
       NULL,
       "every request needs a terminal certificate",
       "serve" },
+    { { "terminal-institutions", required_argument, NULL,
+        O_TERMINAL_INSTITUTIONS },
+      "FILE",
+      "terminals bound to institution codes (REF-E123)",
+      "serve" },
     { { "threads", required_argument, NULL, O_THREADS },
       "N",
       "worker threads (4)",
@@ -156,7 +162,7 @@ static const struct opt_doc opts[] = {
 
 struct config {
     const char *audit, *cert, *client_ca, *db, *key, *listen, *ocsp_url;
-    const char *ocsp_responder_ca, *ready_file;
+    const char *ocsp_responder_ca, *ready_file, *terminal_institutions;
     const char *jpki_ca[MAX_FILES], *crl[MAX_FILES];
     size_t n_jpki_ca, n_crl;
     long clock_skew, nonce_lifetime, max_connections, max_nonces, per_ip;
@@ -292,6 +298,9 @@ parse(int argc, char **argv, struct config *c)
         case O_REQUIRE_CLIENT_CERT:
             c->require_client_cert = true;
             break;
+        case O_TERMINAL_INSTITUTIONS:
+            c->terminal_institutions = optarg;
+            break;
         case O_THREADS:
             ok = number("threads", optarg, 1, 256, &c->threads);
             break;
@@ -368,6 +377,10 @@ serve(struct config *c)
         goto out;
     if (c->audit != NULL && (svc.audit = eligd_audit_open(c->audit)) == NULL)
         goto out;
+    if (c->terminal_institutions != NULL &&
+        (svc.terminals = eligd_terminals_load(c->terminal_institutions)) ==
+            NULL)
+        goto out;
     svc.nonce_lifetime = c->nonce_lifetime;
     svc.clock_skew = c->clock_skew;
     svc.require_client_cert = c->require_client_cert;
@@ -419,6 +432,7 @@ serve(struct config *c)
 out:
     eligd_http_stop(http);
     eligd_audit_close(svc.audit);
+    eligd_terminals_free(svc.terminals);
     eligd_nonces_free(svc.nonces);
     elig_trust_free(svc.trust);
     if (c->ready_file != NULL && http != NULL)

@@ -246,6 +246,13 @@ do_card(struct eligd_service *svc, struct elig_store *store,
     /* 2. the payload's members */
     if (!eligd_card_request_parse(jws.payload, now, &req, why))
         goto out;
+    /* the terminal's binding to institution codes (§4 table) */
+    if (rq->terminal != NULL &&
+        !eligd_terminal_may(svc->terminals, rq->terminal->sha256,
+                            req.institution)) {
+        eligd_refuse(why, "REF-E123", NULL);
+        goto out;
+    }
     /* 3. the nonce, consumed at once */
     switch (eligd_nonce_consume(svc->nonces, now, req.nonce)) {
     case ELIGD_NONCE_OK:
@@ -338,6 +345,11 @@ do_insurance(struct eligd_service *svc, struct elig_store *store,
         snprintf(t->request_id, sizeof(t->request_id), "%s", id);
     if (!eligd_insurance_request_parse(body, now, &req, why))
         goto out;
+    if (!eligd_terminal_may(svc->terminals, rq->terminal->sha256,
+                            req.institution)) {
+        eligd_refuse(why, "REF-E123", NULL);
+        goto out;
+    }
     if (store != NULL)
         found =
             elig_store_by_insurance(store, req.insurer, req.symbol, req.number,

@@ -15,6 +15,7 @@
 #include "audit.h"
 #include "nonce.h"
 #include "store.h"
+#include "terminals.h"
 #include "trust.h"
 
 /* A terminal, known by its verified TLS client certificate (§1). */
@@ -26,11 +27,12 @@ struct eligd_terminal {
 struct eligd_service {
     struct eligd_nonces *nonces;
     struct elig_trust *trust;
-    struct eligd_audit *audit; /* NULL: no audit log */
-    long nonce_lifetime;       /* seconds (§3), for expiresIn */
-    long clock_skew;           /* seconds allowed for iat (§4) */
-    bool require_client_cert;  /* --require-client-cert */
-    long long (*clock)(void);  /* NULL: time(NULL); tests set it */
+    struct eligd_audit *audit;         /* NULL: no audit log */
+    long nonce_lifetime;               /* seconds (§3), for expiresIn */
+    long clock_skew;                   /* seconds allowed for iat (§4) */
+    bool require_client_cert;          /* --require-client-cert */
+    struct eligd_terminals *terminals; /* NULL: no terminal is bound */
+    long long (*clock)(void);          /* NULL: time(NULL); tests set it */
 };
 
 struct eligd_http_request {
