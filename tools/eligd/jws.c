@@ -124,9 +124,8 @@ eligd_jws_parse(const char *in, size_t len, struct eligd_jws *jws,
 }
 
 int
-eligd_jws_verify(const struct eligd_jws *jws, X509 *cert)
+eligd_jws_verify(const struct eligd_jws *jws, EVP_PKEY *pkey)
 {
-    EVP_PKEY *pkey = X509_get0_pubkey(cert);
     EVP_MD_CTX *md = NULL;
     EVP_PKEY_CTX *pctx = NULL;
     int ok = 0;

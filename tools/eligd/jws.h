@@ -33,8 +33,9 @@ struct eligd_jws {
  */
 int eligd_jws_parse(const char *in, size_t len, struct eligd_jws *jws,
                     struct eligd_refusal *why);
-/* RS256 (RSASSA-PKCS1-v1_5, SHA-256) by cert's RSA key: 1 good, 0 not. */
-int eligd_jws_verify(const struct eligd_jws *jws, X509 *cert);
+/* RS256 (RSASSA-PKCS1-v1_5, SHA-256) with the certificate's RSA key
+ * (elig_trust_check_der hands it out): 1 good, 0 not. */
+int eligd_jws_verify(const struct eligd_jws *jws, EVP_PKEY *pkey);
 void eligd_jws_clear(struct eligd_jws *jws);
 
 #endif
