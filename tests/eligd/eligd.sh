@@ -262,12 +262,17 @@ fp=$(openssl x509 -in "$HARNESS_DIR/tls/term.pem" -noout -fingerprint -sha256 | 
 printf '# terminal 1 of the test clinic\n%s 3410712362\n' "$fp" >"$HARNESS_DIR/terminals"
 eligd_start --jpki-ca "$JPKI_CA" --db "$DB" \
     --client-ca "$HARNESS_DIR/tls/term-ca.pem" --require-client-cert \
-    --terminal-institutions "$HARNESS_DIR/terminals" ||
+    --terminal-institutions "$HARNESS_DIR/terminals" --nonce-lifetime 1 ||
     harness_bail "myna-eligd did not start again"
 r=$(eligd_post /v1/nonce application/json /dev/null)
 check_eq "--require-client-cert: nonce without one 403 REF-E130" "403 REF-E130" "$(status "$r") $(field .errorCode "$r")"
 r=$(eligd_post /v1/nonce application/json /dev/null "${TERM_CERT[@]}")
 check_eq "--require-client-cert: nonce with one 201" 201 "$(status "$r")"
+n=$(eligd_nonce "${TERM_CERT[@]}")
+eligd_jws "$ALICE" "$(payload "$n")" >"$HARNESS_DIR/late.jws"
+harness_sleep 2.2
+r=$(eligd_post /v1/qualification/card application/jose "$HARNESS_DIR/late.jws" "${TERM_CERT[@]}")
+check_eq "a nonce used after its lifetime (1 s): 401 REF-E120" "401 REF-E120" "$(status "$r") $(field .errorCode "$r")"
 ins 06130488
 r=$(eligd_post /v1/qualification/insurance application/json "$HARNESS_DIR/ins.json" "${TERM_CERT[@]}")
 check_eq "bound terminal, its own institution code: 200" "200 1" "$(status "$r") $(field .qualificationValidity "$r")"

@@ -232,6 +232,23 @@ store_and_import(void **state)
                      ELIG_STORE_NOT_FOUND);
     elig_store_close(st);
 
+    /* a store migrated by a newer program is not opened */
+    {
+        sqlite3 *raw;
+        char newer[600];
+
+        snprintf(newer, sizeof(newer), "%s/newer.db", dir);
+        st = elig_store_open(newer);
+        assert_non_null(st);
+        elig_store_close(st);
+        assert_int_equal(sqlite3_open(newer, &raw), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(raw,
+                                      "INSERT INTO schema_version VALUES (99)",
+                                      NULL, NULL, NULL),
+                         SQLITE_OK);
+        sqlite3_close(raw);
+        assert_null(elig_store_open(newer));
+    }
     /* reopening keeps the schema (version 1) and the data */
     st = elig_store_open(db);
     assert_non_null(st);
