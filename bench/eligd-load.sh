@@ -49,6 +49,8 @@ export LC_ALL=C
 . "$top_srcdir/tests/eligd/lib-eligd.sh"
 # shellcheck source-path=SCRIPTDIR source=../tests/eligd/pki.sh disable=SC1091
 . "$top_srcdir/tests/eligd/pki.sh"
+# shellcheck source-path=SCRIPTDIR source=eligd-setup.sh disable=SC1091
+. "$top_srcdir/bench/eligd-setup.sh"
 
 exec 3>&1 1>&2
 
@@ -71,34 +73,7 @@ done
 
 harness_init
 W=$HARNESS_DIR
-LOAD=$W/eligd-load
-# shellcheck disable=SC2046 # pkg-config's words are separate arguments
-cc -std=gnu11 -O2 -Wall -o "$LOAD" "$top_srcdir/bench/eligd-load.c" \
-    $(pkg-config --cflags --libs libcurl libcrypto) -lpthread ||
-    harness_bail "cannot build bench/eligd-load.c"
-
-# ------------------------------------------------ the card, CA, CRL, store
-"$MYNA_VCARD" init --pki "$W/vpki" >>"$W/vcard.log" 2>&1 &&
-    "$MYNA_VCARD" create --pki "$W/vpki" --card "$W/card" \
-        >>"$W/vcard.log" 2>&1 || harness_bail "myna-vcard init/create failed"
-pki_init "$W/pki" &&
-    pki_ca jpki --import "$W/vpki/auth-ca.crt" "$W/vpki/auth-ca.key.pem" &&
-    pki_crl jpki "$W/jpki.crl" --hours 24 || harness_bail "cannot make the CRL"
-cat >"$W/people.json" <<EOF
-[{"name":"試験　太郎","nameKana":"ｼｹﾝ ﾀﾛｳ","sex1":"1","birthdate":"19800217",
-  "withheld":false,"certificates":[{"file":"card/auth.crt"}],
-  "qualifications":[{"insuredCardClassification":"01",
-    "insurerNumber":"06130488","insurerName":"試験健康保険組合",
-    "insuredCardSymbol":"1234","insuredIdentificationNumber":"5678",
-    "insuredBranchNumber":"01","personalFamilyClassification":"1",
-    "insuredName":"試験　太郎","insuredCardValidDate":"20240401",
-    "insuredCardExpirationDate":"20991231","qualificationDate":"20200401",
-    "insuredPartialContributionRatio":"030"}]}]
-EOF
-"$MYNA_ELIGD" import --db "$W/elig.db" "$W/people.json" >>"$W/import.log" 2>&1 ||
-    { diag_file "$W/import.log"; harness_bail "myna-eligd import failed"; }
-
-eligd_server_pki
+bench_eligd_setup
 eligd_start --jpki-ca "$PKI_CA_CRT" --crl "$W/jpki.crl" --db "$W/elig.db" \
     --audit "$W/audit.log" --threads "$BENCH_THREADS" \
     --nonce-lifetime 3600 --max-connections 512 ||
