@@ -36,6 +36,14 @@ TESTS += tests/eligd/eligd.sh
 dist_check_SCRIPTS += tests/eligd/eligd.sh
 EXTRA_DIST += tests/eligd/lib-eligd.sh
 
+# Attacks and abuse while a valid client keeps being served
+# (tests/eligd/abuse.sh, docs/eligd-attacks.md); it builds
+# bench/eligd-load.c itself, as the benchmarks do.
+TESTS += tests/eligd/abuse.sh
+dist_check_SCRIPTS += tests/eligd/abuse.sh
+EXTRA_DIST += tests/eligd/abuse-conn.py bench/eligd-load.c \
+	bench/eligd-setup.sh bench/eligd-soak.sh
+
 # Unit tests (cmocka): nonces, JWS and request members, the decision
 # table, the store and its import.
 ELIGD_UNIT_TESTS = tests/eligd/test-eligd-nonce tests/eligd/test-eligd-jws \
