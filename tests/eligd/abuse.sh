@@ -395,7 +395,8 @@ r=$(eligd_post /v1/nonce application/json "$W/mn.json")
 check_eq "nonce: a My Number member nested: 400 REF-E140" "400 REF-E140" "$(sc "$r")"
 
 # --- paths and methods ---------------------------------------------------------
-for path in /v1/../v1/nonce /v1/nonce/../nonce /../../etc/passwd //v1/nonce /v1/nonce%00 /v1/nonce/ /V1/NONCE; do
+for path in /v1/../v1/nonce /v1/nonce/../nonce /../../etc/passwd //v1/nonce /v1/nonce%00 \
+    /v1/nonce%00.json /v1/%6eonce /v1/nonce/ /V1/NONCE; do
     r=$(eligd_post "$path" application/json /dev/null --path-as-is)
     check_eq "POST $path: 404 REF-E105" "404 REF-E105" "$(sc "$r")"
 done
