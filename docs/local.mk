@@ -4,6 +4,7 @@ dist_man_MANS += docs/myna-vcard.1 docs/myna-pkcs11.7 docs/myna-provider.7 \
 dist_doc_DATA += docs/testing.md docs/card-emulation.md docs/pkcs11-module.md \
 	docs/HACKING.md docs/eligibility-protocol.md docs/security.md \
 	docs/install.md
+EXTRA_DIST += docs/eligd-attacks.md
 # Installed with this installation's paths by provider/local.mk.
 EXTRA_DIST += docs/myna-provider.cnf
 # The guides keep their own directory (they link to each other).
