@@ -63,18 +63,36 @@ expiry_and_bound(void **state)
     assert_int_equal(eligd_nonce_issue(ns, 1000, a, &exp), ELIGD_NONCE_OK);
     assert_int_equal(eligd_nonce_issue(ns, 1010, b, &exp), ELIGD_NONCE_OK);
     assert_int_equal(eligd_nonce_issue(ns, 1020, c, &exp), ELIGD_NONCE_OK);
-    /* full: used ones count until they expire (they answer REF-E121) */
+    /* full: three outstanding (issued, unused) */
+    assert_int_equal(eligd_nonce_issue(ns, 1025, d, &exp), ELIGD_NONCE_FULL);
+    /* a used one no longer counts: its room is free at once, and it
+     * stays a tombstone (a replay is REF-E121) */
     assert_int_equal(eligd_nonce_consume(ns, 1030, c), ELIGD_NONCE_OK);
-    assert_int_equal(eligd_nonce_issue(ns, 1030, d, &exp), ELIGD_NONCE_FULL);
-    assert_int_equal(eligd_nonces_count(ns), 3);
-    /* at 1060 the first has expired: unknown, and its room is free */
+    assert_int_equal(eligd_nonce_issue(ns, 1030, d, &exp), ELIGD_NONCE_OK);
+    assert_int_equal(eligd_nonces_count(ns), 4);
+    assert_int_equal(eligd_nonce_consume(ns, 1031, c), ELIGD_NONCE_USED);
+    /* at 1060 the first has expired: unknown, and gone */
     assert_int_equal(eligd_nonce_consume(ns, 1060, a), ELIGD_NONCE_UNKNOWN);
-    assert_int_equal(eligd_nonces_count(ns), 2);
-    assert_int_equal(eligd_nonce_issue(ns, 1060, d, &exp), ELIGD_NONCE_OK);
+    assert_int_equal(eligd_nonces_count(ns), 3);
     /* b expires at 1070: one second before it is still good */
     assert_int_equal(eligd_nonce_consume(ns, 1069, b), ELIGD_NONCE_OK);
     assert_int_equal(eligd_nonce_consume(ns, 1200, d), ELIGD_NONCE_UNKNOWN);
     assert_int_equal(eligd_nonces_count(ns), 0);
+    eligd_nonces_free(ns);
+    /* tombstones are bounded too: with max 3, issuing and using 10
+     * leaves at most 3 of them, the newest, and room for 3 fresh ones */
+    ns = eligd_nonces_new(60, 3);
+    for (int i = 0; i < 10; i++) {
+        assert_int_equal(eligd_nonce_issue(ns, 2000 + i, a, &exp),
+                         ELIGD_NONCE_OK);
+        assert_int_equal(eligd_nonce_consume(ns, 2000 + i, a), ELIGD_NONCE_OK);
+    }
+    assert_true(eligd_nonces_count(ns) <= 3 + 1);
+    assert_int_equal(eligd_nonce_consume(ns, 2010, a), ELIGD_NONCE_USED);
+    assert_int_equal(eligd_nonce_issue(ns, 2010, b, &exp), ELIGD_NONCE_OK);
+    assert_int_equal(eligd_nonce_issue(ns, 2010, c, &exp), ELIGD_NONCE_OK);
+    assert_int_equal(eligd_nonce_issue(ns, 2010, d, &exp), ELIGD_NONCE_OK);
+    assert_int_equal(eligd_nonce_issue(ns, 2010, d, &exp), ELIGD_NONCE_FULL);
     eligd_nonces_free(ns);
     assert_null(eligd_nonces_new(0, 10));
     assert_null(eligd_nonces_new(60, 0));

@@ -25,16 +25,48 @@ struct entry {
     long long expires;
     int used;
     struct entry *chain;         /* next in the bucket */
-    struct entry *older, *newer; /* issue order */
+    struct entry *older, *newer; /* fresh: issue order; used: use order */
+};
+
+/* A list of entries, oldest first. */
+struct list {
+    struct entry *oldest, *newest;
 };
 
 struct eligd_nonces {
     pthread_mutex_t lock;
     long lifetime;
-    size_t max, count, mask;
+    size_t max, count, fresh, mask;
     struct entry **buckets;
-    struct entry *oldest, *newest;
+    struct list fresh_list; /* issued, not used: expire in this order */
+    struct list used_list;  /* tombstones, in the order they were used */
 };
+
+static void
+list_unlink(struct list *l, struct entry *e)
+{
+    if (e->older != NULL)
+        e->older->newer = e->newer;
+    else
+        l->oldest = e->newer;
+    if (e->newer != NULL)
+        e->newer->older = e->older;
+    else
+        l->newest = e->older;
+    e->older = e->newer = NULL;
+}
+
+static void
+list_append(struct list *l, struct entry *e)
+{
+    e->newer = NULL;
+    e->older = l->newest;
+    if (l->newest != NULL)
+        l->newest->newer = e;
+    else
+        l->oldest = e;
+    l->newest = e;
+}
 
 static int
 digest_of(const unsigned char *nonce, size_t len, unsigned char out[32])
@@ -83,14 +115,18 @@ void
 eligd_nonces_free(struct eligd_nonces *ns)
 {
     struct entry *e, *next;
+    struct list *lists[2];
 
     if (ns == NULL)
         return;
-    for (e = ns->oldest; e != NULL; e = next) {
-        next = e->newer;
-        OPENSSL_cleanse(e, sizeof(*e));
-        free(e);
-    }
+    lists[0] = &ns->fresh_list;
+    lists[1] = &ns->used_list;
+    for (int i = 0; i < 2; i++)
+        for (e = lists[i]->oldest; e != NULL; e = next) {
+            next = e->newer;
+            OPENSSL_cleanse(e, sizeof(*e));
+            free(e);
+        }
     free(ns->buckets);
     pthread_mutex_destroy(&ns->lock);
     free(ns);
@@ -106,15 +142,10 @@ drop(struct eligd_nonces *ns, struct entry *e)
         pp = &(*pp)->chain;
     if (*pp == e)
         *pp = e->chain;
-    if (e->older != NULL)
-        e->older->newer = e->newer;
-    else
-        ns->oldest = e->newer;
-    if (e->newer != NULL)
-        e->newer->older = e->older;
-    else
-        ns->newest = e->older;
+    list_unlink(e->used ? &ns->used_list : &ns->fresh_list, e);
     ns->count--;
+    if (!e->used)
+        ns->fresh--;
     OPENSSL_cleanse(e, sizeof(*e));
     free(e);
 }
@@ -122,8 +153,20 @@ drop(struct eligd_nonces *ns, struct entry *e)
 static void
 sweep(struct eligd_nonces *ns, long long now)
 {
-    while (ns->oldest != NULL && ns->oldest->expires <= now)
-        drop(ns, ns->oldest);
+    while (ns->fresh_list.oldest != NULL &&
+           ns->fresh_list.oldest->expires <= now)
+        drop(ns, ns->fresh_list.oldest);
+    /*
+     * Used nonces stay as tombstones only to tell a replay (REF-E121) from
+     * a stranger (REF-E120); both are refused.  At most max are kept, the
+     * first used dropped first (expired ones too), so that a busy
+     * service's used nonces never crowd out fresh ones; a tombstone
+     * dropped early only turns a replay's REF-E121 into REF-E120.
+     */
+    while (ns->used_list.oldest != NULL &&
+           (ns->used_list.oldest->expires <= now ||
+            ns->count - ns->fresh > ns->max))
+        drop(ns, ns->used_list.oldest);
 }
 
 enum eligd_nonce_rc
@@ -147,7 +190,8 @@ eligd_nonce_issue(struct eligd_nonces *ns, long long now,
 
     pthread_mutex_lock(&ns->lock);
     sweep(ns, now);
-    if (ns->count >= ns->max) {
+    /* The bound is on outstanding nonces: issued, not yet used. */
+    if (ns->fresh >= ns->max) {
         pthread_mutex_unlock(&ns->lock);
         rc = ELIGD_NONCE_FULL;
         goto out;
@@ -155,13 +199,9 @@ eligd_nonce_issue(struct eligd_nonces *ns, long long now,
     b = bucket_of(ns, e->digest);
     e->chain = ns->buckets[b];
     ns->buckets[b] = e;
-    e->older = ns->newest;
-    if (ns->newest != NULL)
-        ns->newest->newer = e;
-    else
-        ns->oldest = e;
-    ns->newest = e;
+    list_append(&ns->fresh_list, e);
     ns->count++;
+    ns->fresh++;
     pthread_mutex_unlock(&ns->lock);
 
     memcpy(text, b64, ELIGD_NONCE_TEXT);
@@ -203,8 +243,14 @@ eligd_nonce_consume(struct eligd_nonces *ns, long long now, const char *text)
         else
             rc = ELIGD_NONCE_OK;
         /* Consumed whatever the request's fate (§3): it stays as a
-         * tombstone until it would have expired. */
-        e->used = 1;
+         * tombstone until it would have expired (or is crowded out, see
+         * sweep). */
+        if (!e->used) {
+            list_unlink(&ns->fresh_list, e);
+            list_append(&ns->used_list, e);
+            ns->fresh--;
+            e->used = 1;
+        }
         break;
     }
     pthread_mutex_unlock(&ns->lock);

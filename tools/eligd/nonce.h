@@ -4,7 +4,8 @@
  * A nonce is 32 random bytes, base64url (43 characters); the service keeps
  * only the SHA-256 of each one, found by hash and compared in constant
  * time.  A used nonce stays known (as used) until it would have expired,
- * so that a replay is told apart (REF-E121) from a stranger (REF-E120).
+ * so that a replay is told apart (REF-E121) from a stranger (REF-E120);
+ * at most max of those are kept, the oldest dropped first.
  *
  * Thread safety: every function may be called from any worker thread.
  */
@@ -28,7 +29,8 @@ enum eligd_nonce_rc {
 
 struct eligd_nonces;
 
-/* lifetime in seconds; max outstanding nonces (used ones included). */
+/* lifetime in seconds; max outstanding nonces (issued and not used yet;
+ * used ones do not count, so a busy service never fills up with them). */
 struct eligd_nonces *eligd_nonces_new(long lifetime, size_t max);
 void eligd_nonces_free(struct eligd_nonces *ns);
 
@@ -41,7 +43,7 @@ enum eligd_nonce_rc eligd_nonce_issue(struct eligd_nonces *ns, long long now,
  * simply unknown). */
 enum eligd_nonce_rc eligd_nonce_consume(struct eligd_nonces *ns, long long now,
                                         const char *text);
-/* How many are held (fresh or used, not yet expired). */
+/* How many are held (fresh or used, not yet expired or dropped). */
 size_t eligd_nonces_count(struct eligd_nonces *ns);
 
 #endif
