@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/bio.h>
 #include <openssl/pem.h>
@@ -121,6 +122,7 @@ cmd_certs(const struct card_opts *o)
     json_t *res = NULL;
     uint8_t *der;
     size_t len, i;
+    bool progress = !o->json && !o->verbose && isatty(STDERR_FILENO);
     int rc = 0;
     CK_RV rv;
 
@@ -133,6 +135,11 @@ cmd_certs(const struct card_opts *o)
         return out_error(rv, "opening the card");
     rv = myna_card_select_jpki(&s.io);
     for (i = 0; rv == CKR_OK && i < 3; i++) {
+        /* ~7 APDUs each: over a second in all on a slow reader, so say
+         * what is happening (on a terminal only, never in --json). */
+        if (progress)
+            fprintf(stderr, "\rmyna-card: reading certificate %zu of 3...",
+                    i + 1);
         rv = myna_card_read_ef(&s.io, certs[i].fid, &der, &len);
         if (rv == CKR_OK) {
             x[i] = parse(der, len);
@@ -142,6 +149,8 @@ cmd_certs(const struct card_opts *o)
         }
     }
     card_close(&s);
+    if (progress)
+        fputs("\r\033[K", stderr);
     if (rv != CKR_OK) {
         rc = out_error(rv, "reading the certificates");
         goto out;
