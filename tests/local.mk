@@ -130,6 +130,42 @@ tests_fuzz_replay_p11_card_SOURCES = tests/fuzz/fuzz-p11-card.c \
 tests_fuzz_replay_p11_card_CFLAGS = $(P11_TEST_CFLAGS)
 tests_fuzz_replay_p11_card_LDADD = $(P11_TEST_LIBS)
 
+# The whole module (module.c and every layer but transport-pcsc.c) against
+# a fuzzed card through tests/fuzz/fuzz-transport.c (issue #6); its seeds
+# are real sessions recorded by gen-p11-module-seeds (gen-p11-module-seeds.sh
+# makes a card with myna-vcard and regenerates them; the test checks that
+# every recording still replays APDU for APDU).
+P11_MODULE_CORE_SOURCES = pkcs11/attr.c pkcs11/card.c pkcs11/sw.c \
+	pkcs11/digest.c pkcs11/log.c pkcs11/pin.c pkcs11/session.c \
+	pkcs11/slot.c pkcs11/token.c pkcs11/x509.c pkcs11/module.c
+P11_MODULE_FUZZ_SOURCES = tests/fuzz/fuzz-p11-module.c \
+	tests/fuzz/fuzz-p11-module.h tests/fuzz/fuzz-transport.c \
+	tests/fuzz/fuzz-transport.h tests/fuzz/p11-rv-sets.c \
+	tests/fuzz/p11-rv-sets.h $(P11_MODULE_CORE_SOURCES)
+P11_MODULE_FUZZ_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS) $(CRYPTO_CFLAGS) \
+	-I$(top_srcdir)/pkcs11 -pthread
+check_PROGRAMS += tests/fuzz/replay-p11-module \
+	tests/fuzz/replay-p11-module-asan tests/fuzz/gen-p11-module-seeds
+TESTS += tests/fuzz/replay-p11-module.sh tests/fuzz/gen-p11-module-seeds.sh
+dist_check_SCRIPTS += tests/fuzz/replay-p11-module.sh \
+	tests/fuzz/gen-p11-module-seeds.sh
+tests_fuzz_replay_p11_module_SOURCES = $(P11_MODULE_FUZZ_SOURCES) \
+	tests/fuzz/replay.c
+tests_fuzz_replay_p11_module_CFLAGS = $(P11_MODULE_FUZZ_CFLAGS)
+tests_fuzz_replay_p11_module_LDADD = $(CRYPTO_LIBS) -lpthread
+tests_fuzz_replay_p11_module_asan_SOURCES = \
+	$(tests_fuzz_replay_p11_module_SOURCES)
+tests_fuzz_replay_p11_module_asan_CFLAGS = $(P11_MODULE_FUZZ_CFLAGS) \
+	$(ASAN_FLAGS)
+tests_fuzz_replay_p11_module_asan_LDFLAGS = $(ASAN_FLAGS)
+tests_fuzz_replay_p11_module_asan_LDADD = $(CRYPTO_LIBS) -lpthread
+tests_fuzz_gen_p11_module_seeds_SOURCES = $(P11_MODULE_FUZZ_SOURCES) \
+	tests/fuzz/gen-p11-module-seeds.c
+tests_fuzz_gen_p11_module_seeds_CFLAGS = $(P11_MODULE_FUZZ_CFLAGS) \
+	-I$(top_srcdir)/tools/vcard
+tests_fuzz_gen_p11_module_seeds_LDADD = tools/vcard/libvcard.la \
+	$(CRYPTO_LIBS) -lpthread
+
 # The module's API contract and robustness through the real stack: a
 # cmocka suite and a long-lived REPL driven by tests/module/test-module.sh
 # (removal, swap, pcscd restart, C_WaitForSlotEvent).  The module is

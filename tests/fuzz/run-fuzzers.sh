@@ -26,6 +26,9 @@ elig=(tools/elig/b64.c tools/elig/checkdigit.c tools/elig/codes.c
 eligd=(audit.c certid.c import.c jws.c nonce.c refusal.c request.c result.c
     service.c store-sqlite.c terminals.c)
 eligd_trust() { (cd "$srcdir" && ls tools/eligd/trust*.c); }
+# The whole PKCS#11 module but transport-pcsc.c (fuzz-transport.c instead).
+p11core=(attr.c card.c sw.c digest.c log.c pin.c session.c slot.c token.c
+    x509.c module.c)
 
 # sources TARGET: the files of one target (relative to the source tree).
 sources() {
@@ -38,6 +41,10 @@ sources() {
     p11-x509)
         echo tests/fuzz/fuzz-p11-x509.c pkcs11/attr.c pkcs11/digest.c \
             pkcs11/x509.c
+        ;;
+    p11-module)
+        echo tests/fuzz/fuzz-p11-module.c tests/fuzz/fuzz-transport.c \
+            tests/fuzz/p11-rv-sets.c "${p11core[@]/#/pkcs11/}"
         ;;
     uri) echo tests/fuzz/fuzz-uri.c provider/uri.c ;;
     card-attrs) echo tests/fuzz/fuzz-card-attrs.c tools/card/attrs.c ;;
@@ -67,7 +74,7 @@ libs() {
 
 command -v "$cc" >/dev/null || { echo "fuzz: $cc not found (apt-get install clang)" >&2; exit 1; }
 status=0
-for t in ${FUZZ_TARGETS:-vcard-apdu p11-card p11-x509 uri card-attrs qualify-response eligd-jws eligd-http}; do
+for t in ${FUZZ_TARGETS:-vcard-apdu p11-card p11-module p11-x509 uri card-attrs qualify-response eligd-jws eligd-http}; do
     mkdir -p "$dir/$t/corpus"
     read -r -a src <<<"$(sources "$t")"
     read -r -a lib <<<"$(libs "$t")"

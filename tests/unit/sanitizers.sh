@@ -10,3 +10,4 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 "$b/tests/unit/pki-check-asan"
 "$b/tests/eligd/test-trust-asan"
 "$b/tests/fuzz/replay-vcard-asan" "$s/tests/fuzz/corpus/vcard-apdu"
+"$b/tests/fuzz/replay-p11-module-asan" "$s/tests/fuzz/corpus/p11-module"
