@@ -69,6 +69,13 @@ myna_readers_refresh_inlock(void)
     size_t n = 0;
     CK_RV rv = myna_pcsc_readers(myna_mod.pcsc, now, MYNA_MAX_READERS, &n);
 
+    /* The listing is about no token: C_GetSlotList, C_GetSlotInfo and
+     * C_WaitForSlotEvent may not answer CKR_DEVICE_ERROR or
+     * CKR_DEVICE_REMOVED (PKCS#11 v3.0 §5.1.3, §5.5), which is what a
+     * failed SCardListReaders / SCardGetStatusChange becomes in
+     * myna_pcsc_rv().  Found by fuzz-p11-module. */
+    if (rv != CKR_OK && rv != CKR_HOST_MEMORY)
+        rv = CKR_FUNCTION_FAILED;
     if (rv != CKR_OK)
         return rv;
     if (myna_pcsc_epoch(myna_mod.pcsc) != myna_mod.pcsc_epoch) {
