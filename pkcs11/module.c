@@ -123,6 +123,19 @@ check_init_args(const CK_C_INITIALIZE_ARGS *a)
     return CKR_OK;
 }
 
+/* A PC/SC context that cannot be established concerns no token: of what
+ * myna_pcsc_open() returns, C_Initialize and C_WaitForSlotEvent may only
+ * pass on CKR_HOST_MEMORY; the rest is CKR_FUNCTION_FAILED (PKCS#11 v3.0
+ * §5.4, §5.5; CKR_DEVICE_ERROR is not theirs).  Found by
+ * fuzz-p11-module. */
+static CK_RV
+pcsc_open(struct myna_pcsc **ctx)
+{
+    CK_RV rv = myna_pcsc_open(ctx);
+
+    return rv == CKR_OK || rv == CKR_HOST_MEMORY ? rv : CKR_FUNCTION_FAILED;
+}
+
 static CK_RV
 mod_C_Initialize(CK_VOID_PTR init_args)
 {
@@ -150,7 +163,7 @@ mod_C_Initialize(CK_VOID_PTR init_args)
         initialized = false;
     }
     myna_log_init();
-    rv = myna_pcsc_open(&myna_mod.pcsc);
+    rv = pcsc_open(&myna_mod.pcsc);
     if (rv != CKR_OK)
         goto out;
     initialized = true;
@@ -1264,7 +1277,7 @@ wait_unlocked(void)
     CK_RV rv = CKR_OK;
 
     if (wait_pcsc == NULL)
-        rv = myna_pcsc_open(&wait_pcsc);
+        rv = pcsc_open(&wait_pcsc);
     if (rv != CKR_OK)
         return rv;
     for (size_t i = 0; i < myna_mod.n_readers; i++) {
