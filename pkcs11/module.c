@@ -706,18 +706,23 @@ mod_C_FindObjectsInit(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR tmpl,
     t = &r->tokens[key];
     s->n_found = 0;
     s->find_pos = 0;
-    for (size_t i = 0; rv == CKR_OK && i < t->n_objects; i++) {
+    for (size_t i = 0; i < t->n_objects; i++) {
         struct myna_object *o = &t->objects[i];
         bool match = false;
 
         if (!myna_object_visible(t, o))
             continue;
         rv = myna_object_match_inlock(r, o, tmpl, count, &match);
-        if (rv == CKR_OK && match)
+        /* Matching may read a certificate; a removal found there closes
+         * every session of the card, s included (found by
+         * fuzz-p11-module): s is not touched again. */
+        if (rv != CKR_OK)
+            return leave(rv);
+        if (match)
             s->found[s->n_found++] = o->handle;
     }
-    s->find_active = rv == CKR_OK;
-    return leave(rv);
+    s->find_active = true;
+    return leave(CKR_OK);
 }
 
 static CK_RV
