@@ -479,6 +479,12 @@ myna_card_verify(struct myna_io *io, enum myna_key key, const uint8_t *pin,
     if (rv != CKR_OK)
         return rv;
     rv = myna_sw_to_rv(sw);
+    /* 6982 to a VERIFY that carries the PIN: the card would not even
+     * check it, which §5.2 does not foresee; C_Login may not answer
+     * CKR_USER_NOT_LOGGED_IN (PKCS#11 v3.0 §5.6).  Found by
+     * fuzz-p11-module. */
+    if (rv == CKR_USER_NOT_LOGGED_IN)
+        rv = CKR_DEVICE_ERROR;
     if (tries_left == NULL)
         return rv;
     if (rv == CKR_OK)

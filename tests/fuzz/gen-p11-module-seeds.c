@@ -118,6 +118,14 @@ verify_answers(struct oracle *o, const uint8_t *cmd, size_t len, uint8_t *resp,
 }
 
 static size_t
+verify_6982(struct oracle *o, const uint8_t *cmd, size_t len, uint8_t *resp,
+            int *event)
+{
+    (void)event;
+    return verify_answers(o, cmd, len, resp, 0x6982);
+}
+
+static size_t
 verify_63c2(struct oracle *o, const uint8_t *cmd, size_t len, uint8_t *resp,
             int *event)
 {
@@ -233,6 +241,7 @@ static const struct scenario scenarios[] = {
       { OPT(AGAIN) | OPT(EVENTS), 0, 0, 0, 0, 0, 0x01 },
       removed_later,
       -1 },
+    { "07-verify-6982", { OPT(SIGN_TOKEN), 0 }, verify_6982, 0 },
     { "08-verify-63c2", { 0, 0 }, verify_63c2, 0 },
     { "09-verify-6984-locked", { OPT(SIGN_TOKEN), 0 }, verify_6984, 0 },
     { "10-t0-61xx-get-response",

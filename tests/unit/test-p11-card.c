@@ -918,6 +918,13 @@ test_pin_sw_elsewhere(void **state)
     assert_int_equal(myna_card_sign(&f->io, MYNA_KEY_AUTH, digest_info,
                                     sizeof(digest_info), sig, &sig_len),
                      CKR_USER_NOT_LOGGED_IN);
+    /* 6982 to a VERIFY with the PIN: a card fault, never the
+     * CKR_USER_NOT_LOGGED_IN C_Login may not return (fuzz-p11-module). */
+    f->force_sw_ins = INS_VERIFY;
+    assert_int_equal(myna_card_verify(&f->io, MYNA_KEY_AUTH, pin_auth,
+                                      PIN_LEN(pin_auth), &left),
+                     CKR_DEVICE_ERROR);
+    assert_int_equal(left, -1);
 }
 
 /* ---- signing --------------------------------------------------------- */
