@@ -140,6 +140,18 @@ myna_reader_check_inlock(struct myna_reader *r, CK_RV rv)
     return rv;
 }
 
+/* The card forgets its verified PINs on a reset and on a SELECT of an
+ * application by DF name (card-protocol.md §7, OpenSC's model, which our
+ * logout relies on): so must we, or the module would offer private
+ * objects and signatures on a login the card no longer has.  Both tokens:
+ * the card has one security state. */
+static void
+forget_logins(struct myna_reader *r)
+{
+    for (size_t k = 0; k < MYNA_TOKENS_PER_CARD; k++)
+        r->tokens[k].logged_in = false;
+}
+
 CK_RV
 myna_reader_begin_inlock(struct myna_reader *r)
 {
@@ -165,8 +177,7 @@ myna_reader_begin_inlock(struct myna_reader *r)
          * gone (§7), so are our logins. */
         myna_log("reader '%s': card was reset", r->name);
         r->ap_selected = false;
-        for (size_t k = 0; k < MYNA_TOKENS_PER_CARD; k++)
-            r->tokens[k].logged_in = false;
+        forget_logins(r);
     }
     r->in_transaction = true;
     return CKR_OK;
@@ -178,8 +189,13 @@ myna_reader_end_inlock(struct myna_reader *r, bool reset)
     if (r->conn != NULL && r->in_transaction)
         myna_pcsc_end(r->conn, reset);
     r->in_transaction = false;
-    if (reset)
+    /* Also a reset by someone else that a transmit of this transaction
+     * ran into (transport.h): the next begin would learn it, but until
+     * then C_GetSessionInfo and the object lists must not show a login. */
+    if (reset || (r->conn != NULL && myna_pcsc_take_reset(r->conn))) {
         r->ap_selected = false;
+        forget_logins(r);
+    }
 }
 
 CK_RV
@@ -190,8 +206,15 @@ myna_reader_select_ap_inlock(struct myna_reader *r)
     if (r->ap_selected)
         return CKR_OK;
     rv = myna_card_select_jpki(&r->io);
-    if (rv == CKR_OK)
+    /* A SELECT the card accepted cleared its verified state (§7).  E.g.
+     * the retry of myna_reader_run_inlock after a broken answer used to
+     * keep a login the card had dropped (found by fuzz-p11-module).  One
+     * that failed leaves ap_selected false: the next operation selects
+     * again before anything else. */
+    if (rv == CKR_OK) {
+        forget_logins(r);
         r->ap_selected = true;
+    }
     return rv;
 }
 

@@ -633,6 +633,9 @@ myna_token_set_pin_inlock(struct myna_reader *r, enum myna_key key,
     if (rv != CKR_OK)
         goto out;
     rv = myna_reader_select_ap_inlock(r);
+    /* A SELECT of the AP just now ended the login (§7): then the state
+     * VERIFY leaves behind is not the token's and is cleared below. */
+    was_logged_in = was_logged_in && r->tokens[key].logged_in;
     if (rv == CKR_OK)
         rv = myna_card_verify(&r->io, key, old_buf, old_n, &tries_left);
     pin_result(&r->tokens[key], rv, tries_left);

@@ -516,8 +516,6 @@ myna_pcsc_transmit(void *ctx, const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
     hash_command(cmd, cmd_len);
     if (cmd[1] == 0x20 && cmd_len > 5)
         T.stats.verifies_with_pin++;
-    if (cmd[1] == 0xA4 && cmd[2] == 0x04)
-        T.stats.forgets++; /* SELECT by DF name (§7) */
     if (!alive(c))
         return CKR_DEVICE_REMOVED;
     if (T.oracle != NULL) {
@@ -542,6 +540,10 @@ myna_pcsc_transmit(void *ctx, const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
     default:
         break;
     }
+    /* A SELECT by DF name the card accepted (§7). */
+    if (cmd[1] == 0xA4 && cmd[2] == 0x04 && n == 2 && buf[0] == 0x90 &&
+        buf[1] == 0x00)
+        T.stats.forgets++;
     memcpy(resp, buf, n);
     *resp_len = n;
     return CKR_OK;

@@ -86,8 +86,9 @@ struct fuzz_transport_stats {
     uint64_t commands_hash; /* FNV-1a of every command sent */
     /* Times the module made or saw the card forget its verified PINs
      * (card-protocol.md §7, OpenSC's model the module follows): a SELECT
-     * of an application by DF name, a reset by someone else reported to
-     * it (transmit or begin), a reset it asked for (end or disconnect). */
+     * of an application by DF name answered 9000, a reset by someone
+     * else reported to it (transmit or begin), a reset it asked for (end
+     * or disconnect). */
     unsigned long forgets;
 };
 

@@ -183,6 +183,22 @@ wrong_le(struct oracle *o, const uint8_t *cmd, size_t len, uint8_t *resp,
     return card(o, cmd, len, resp);
 }
 
+/* The auth certificate's EF ends early: only 10 bytes of its 2nd chunk. */
+static size_t
+truncated_cert(struct oracle *o, const uint8_t *cmd, size_t len, uint8_t *resp,
+               int *event)
+{
+    size_t n = card(o, cmd, len, resp);
+
+    (void)event;
+    if (cmd[1] == 0xB0 && o->ef == 0x000A && cmd[2] == 0x01 && n > 12) {
+        resp[10] = 0x90;
+        resp[11] = 0x00;
+        return 12;
+    }
+    return n;
+}
+
 /* Someone else resets the card just before our first signature. */
 static size_t
 reset_before_sign(struct oracle *o, const uint8_t *cmd, size_t len,
@@ -249,6 +265,7 @@ static const struct scenario scenarios[] = {
       t0_get_response,
       4 },
     { "11-wrong-le-6cxx", { OPT(SIGN_TOKEN), 3 }, wrong_le, 4 },
+    { "12-truncated-auth-cert", { 0, 4 }, truncated_cert, -1 },
     { "13-reset-before-sign", { OPT(MULTIPART), 0 }, reset_before_sign, -1 },
     { "14-absent-then-inserted",
       { OPT(AGAIN) | OPT(EVENTS), 0, 0, 0, 0, 0, 0x02 },
