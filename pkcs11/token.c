@@ -73,17 +73,38 @@ read_op(struct myna_io *io, void *arg)
     return myna_card_read_ef(io, a->fid, a->data, a->len);
 }
 
+/* Read a whole EF of the JPKI AP.  6982 (myna_card_read_ef's
+ * CKR_USER_NOT_LOGGED_IN) is only foreseen for EF 0001 before the sign
+ * password (§3.1), and the module reads it only after: the card no longer
+ * counts the password (someone re-selected the AP or reset the card), so
+ * the sign token is logged out, as after a 6982 to a signature.  The
+ * functions that read (C_GetTokenInfo, C_GetAttributeValue,
+ * C_FindObjectsInit) may not answer CKR_USER_NOT_LOGGED_IN (PKCS#11 v3.0
+ * §5.5, §5.7): it is CKR_DEVICE_ERROR.  Found by fuzz-p11-module. */
+static CK_RV
+read_ef_inlock(struct myna_reader *r, uint16_t fid, uint8_t **data, size_t *len)
+{
+    struct read_arg a = { fid, data, len };
+    CK_RV rv = myna_reader_run_inlock(r, read_op, &a, true);
+
+    if (rv == CKR_USER_NOT_LOGGED_IN) {
+        if (fid == MYNA_EF_SIGN_CERT)
+            r->tokens[MYNA_KEY_SIGN].logged_in = false;
+        rv = CKR_DEVICE_ERROR;
+    }
+    return rv;
+}
+
 /* Read a certificate once per insertion (EF 0001 only after the sign
- * password: 6982 becomes CKR_USER_NOT_LOGGED_IN). */
+ * password). */
 static CK_RV
 load_cert_inlock(struct myna_reader *r, enum myna_cert_src src)
 {
     struct myna_blob *b = &r->certs[src];
-    struct read_arg a = { cert_defs[src].fid, &b->data, &b->len };
 
     if (b->data != NULL)
         return CKR_OK;
-    return myna_reader_run_inlock(r, read_op, &a, true);
+    return read_ef_inlock(r, cert_defs[src].fid, &b->data, &b->len);
 }
 
 /* The token serial number identifies the card: EF 0006's serialNumber
@@ -120,11 +141,9 @@ myna_token_load_info_inlock(struct myna_reader *r)
     size_t len = 0;
     CK_RV rv;
 
-    struct read_arg a = { MYNA_EF_TOKEN_INFO, &data, &len };
-
     if (r->have_info)
         return CKR_OK;
-    rv = myna_reader_run_inlock(r, read_op, &a, true);
+    rv = read_ef_inlock(r, MYNA_EF_TOKEN_INFO, &data, &len);
     if (rv == CKR_OK && len < sizeof(r->token_info))
         rv = CKR_DEVICE_ERROR;
     if (rv == CKR_OK) {
