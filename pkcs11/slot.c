@@ -206,6 +206,14 @@ myna_reader_select_ap_inlock(struct myna_reader *r)
     if (r->ap_selected)
         return CKR_OK;
     rv = myna_card_select_jpki(&r->io);
+    /* 6A82 tells a card without the JPKI AP from a My Number Card (§1),
+     * which is news only the first time (myna_reader_has_token_inlock).
+     * A card already known as one that answers it later is faulty, and
+     * the session functions that select the AP (C_Login, C_Logout,
+     * C_Sign, ...) may not answer CKR_TOKEN_NOT_RECOGNIZED (PKCS#11 v3.0
+     * §5.1.2, §5.1.7).  Found by fuzz-p11-module. */
+    if (rv == CKR_TOKEN_NOT_RECOGNIZED && r->kind == MYNA_CARD_JPKI)
+        rv = CKR_DEVICE_ERROR;
     /* A SELECT the card accepted cleared its verified state (§7).  E.g.
      * the retry of myna_reader_run_inlock after a broken answer used to
      * keep a login the card had dropped (found by fuzz-p11-module).  One

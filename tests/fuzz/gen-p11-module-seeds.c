@@ -46,6 +46,7 @@ struct oracle {
     unsigned long reads;    /* READ BINARY */
     unsigned long pins;     /* VERIFY with a PIN */
     unsigned long signs;    /* COMPUTE DIGITAL SIGNATURE */
+    unsigned long selects;  /* SELECT by DF name (jpki_ap_gone_later) */
     uint8_t held[RESP_MAX]; /* 61xx: what GET RESPONSE returns */
     size_t held_len;
 };
@@ -224,6 +225,18 @@ other_card(struct oracle *o, const uint8_t *cmd, size_t len, uint8_t *resp,
     return card(o, cmd, len, resp);
 }
 
+/* The JPKI AP is there at first, then every later SELECT of it answers
+ * 6A82 (the logout's, a reselect after a reset). */
+static size_t
+jpki_ap_gone_later(struct oracle *o, const uint8_t *cmd, size_t len,
+                   uint8_t *resp, int *event)
+{
+    (void)event;
+    if (cmd[1] == 0xA4 && cmd[2] == 0x04 && o->selects++ > 0)
+        return sw_only(resp, 0x6A82);
+    return card(o, cmd, len, resp);
+}
+
 /* The card forgot the PIN by the time it signs. */
 static size_t
 sign_6982(struct oracle *o, const uint8_t *cmd, size_t len, uint8_t *resp,
@@ -287,6 +300,8 @@ static const struct scenario scenarios[] = {
       { OPT(AGAIN), 0, 0, 0, 0x80 | 4, 0, 0x01 },
       honest,
       -1 },
+    { "22-jpki-ap-gone-at-logout", { 0, 0 }, jpki_ap_gone_later, 2 },
+    { "23-jpki-ap-gone-after-reset", { 0, 0, 0, 5 }, jpki_ap_gone_later, -1 },
 };
 
 static size_t
