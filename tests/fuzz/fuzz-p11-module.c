@@ -252,6 +252,30 @@ check_token_info(const CK_TOKEN_INFO *ti)
         fail("C_GetTokenInfo: token not initialized");
 }
 
+static void
+mechanisms(CK_SLOT_ID slot)
+{
+    CK_MECHANISM_TYPE list[16];
+    CK_MECHANISM_INFO info;
+    CK_ULONG n = 0;
+
+    if (RV(GET_MECHANISM_LIST, GetMechanismList(slot, NULL, &n)) != CKR_OK)
+        return;
+    if (n > 16)
+        fail("C_GetMechanismList: unreasonable count");
+    if (RV(GET_MECHANISM_LIST, GetMechanismList(slot, list, &n)) != CKR_OK)
+        return;
+    if (n > 16)
+        fail("C_GetMechanismList: more than the buffer holds");
+    for (CK_ULONG i = 0; i < n; i++)
+        if (RV(GET_MECHANISM_INFO, GetMechanismInfo(slot, list[i], &info)) ==
+                CKR_OK &&
+            !(info.flags & CKF_SIGN))
+            fail("C_GetMechanismInfo: a listed mechanism that cannot sign");
+    (void)RV(GET_MECHANISM_INFO,
+             GetMechanismInfo(slot, CKM_RSA_PKCS_OAEP, &info));
+}
+
 /* Both slot lists; returns the slots with a token, in ids. */
 static size_t
 list_slots(const uint8_t *ctl, CK_SLOT_ID *ids, size_t max)
@@ -281,9 +305,12 @@ list_slots(const uint8_t *ctl, CK_SLOT_ID *ids, size_t max)
         return 0;
     if (m > max)
         fail("C_GetSlotList: more slots than the buffer holds");
-    for (CK_ULONG i = 0; i < m; i++)
+    for (CK_ULONG i = 0; i < m; i++) {
         if (RV(GET_TOKEN_INFO, GetTokenInfo(ids[i], &ti)) == CKR_OK)
             check_token_info(&ti);
+        if (ctl[1] & 0x80)
+            mechanisms(ids[i]);
+    }
     return m;
 }
 
@@ -340,6 +367,16 @@ check_signature(CK_RV rv, CK_ULONG len, struct fuzz_p11_outcome *out)
         out->signatures++;
 }
 
+static CK_SLOT_ID
+slot_of(CK_SESSION_HANDLE s)
+{
+    CK_SESSION_INFO info;
+
+    if (RV(GET_SESSION_INFO, GetSessionInfo(s, &info)) != CKR_OK)
+        return 0;
+    return info.slotID;
+}
+
 /* One signature with mech over data; single- or multi-part. */
 static void
 sign_once(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE key, CK_MECHANISM_TYPE mech,
@@ -354,6 +391,15 @@ sign_once(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE key, CK_MECHANISM_TYPE mech,
 
     if (RV(SIGN_INIT, SignInit(s, &m, key)) != CKR_OK)
         return;
+    if (ctl[1] & 0x80) {
+        const char *pin = slot_of(s) % 2 == 1 ? SIGN_PIN : AUTH_PIN;
+        unsigned long before = fuzz_transport_stats()->verifies_with_pin;
+
+        (void)RV(LOGIN, Login(s, CKU_CONTEXT_SPECIFIC, (CK_UTF8CHAR_PTR)pin,
+                              (CK_ULONG)strlen(pin)));
+        if (fuzz_transport_stats()->verifies_with_pin - before > 1)
+            fail("C_Login sent the PIN more than once");
+    }
     if (multi) {
         rv = RV(SIGN_UPDATE, SignUpdate(s, (CK_BYTE_PTR)data, len / 2));
         if (rv == CKR_OK)
@@ -464,6 +510,18 @@ use_tokens(const CK_SLOT_ID *slots, size_t n, const uint8_t *ctl,
         }
         sign_all(s, ctl, out);
         check_login_belief(s, forgets);
+        if (ctl[1] & 0x80) {
+            const char *pin = sign_token ? SIGN_PIN : AUTH_PIN;
+            unsigned long before = fuzz_transport_stats()->verifies_with_pin;
+
+            /* The same PIN again: the card's value never changes. */
+            (void)RV(SET_PIN,
+                     SetPIN(s, (CK_UTF8CHAR_PTR)pin, (CK_ULONG)strlen(pin),
+                            (CK_UTF8CHAR_PTR)pin, (CK_ULONG)strlen(pin)));
+            if (fuzz_transport_stats()->verifies_with_pin - before > 1)
+                fail("C_SetPIN sent the old PIN more than once");
+            forgets = (unsigned long)-1; /* C_SetPIN may log in or not */
+        }
         if (!(ctl[0] & FUZZ_OPT_NO_LOGOUT))
             (void)RV(LOGOUT, Logout(s));
     }

@@ -34,7 +34,10 @@ enum {
 };
 /* ctl[1]: bits 0-2 the C_FindObjectsInit template, bits 3-4 + 1 the
  * C_FindObjects batch size, bit 5 a second C_FindObjectsInit without
- * C_FindObjectsFinal, bit 6 C_Login once more when logged in. */
+ * C_FindObjectsFinal, bit 6 C_Login once more when logged in, bit 7 the
+ * rest of an application's calls: C_GetMechanismList / Info on every
+ * token slot, C_Login(CKU_CONTEXT_SPECIFIC) during each signature,
+ * C_SetPIN to the same PIN after signing. */
 
 /* Run the session against whatever fuzz_transport_start* set up. */
 void fuzz_p11_module_run(const uint8_t ctl[FUZZ_CTL_LEN],

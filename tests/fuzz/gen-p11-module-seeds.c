@@ -302,6 +302,10 @@ static const struct scenario scenarios[] = {
       -1 },
     { "22-jpki-ap-gone-at-logout", { 0, 0 }, jpki_ap_gone_later, 2 },
     { "23-jpki-ap-gone-after-reset", { 0, 0, 0, 5 }, jpki_ap_gone_later, -1 },
+    { "24-mechanisms-context-login-set-pin",
+      { OPT(RW) | OPT(SIGN_TOKEN), 0x80 },
+      honest,
+      4 },
 };
 
 static size_t
