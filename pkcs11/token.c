@@ -660,6 +660,12 @@ myna_token_set_pin_inlock(struct myna_reader *r, enum myna_key key,
     pin_result(&r->tokens[key], rv, tries_left);
     if (rv == CKR_OK)
         rv = myna_card_change(&r->io, key, new_buf, new_n);
+    /* 6982 (card.c: CKR_USER_NOT_LOGGED_IN) right after our VERIFY
+     * succeeded: the card did not keep the state it just granted, a
+     * fault; C_SetPIN may not answer CKR_USER_NOT_LOGGED_IN (PKCS#11 v3.0
+     * §5.6).  Found by fuzz-p11-module. */
+    if (rv == CKR_USER_NOT_LOGGED_IN)
+        rv = CKR_DEVICE_ERROR;
     if (!was_logged_in) {
         r->ap_selected = false;
         if (myna_reader_select_ap_inlock(r) != CKR_OK)

@@ -237,6 +237,18 @@ jpki_ap_gone_later(struct oracle *o, const uint8_t *cmd, size_t len,
     return card(o, cmd, len, resp);
 }
 
+/* CHANGE REFERENCE DATA answered 6982, as if the VERIFY before it had
+ * not counted. */
+static size_t
+change_6982(struct oracle *o, const uint8_t *cmd, size_t len, uint8_t *resp,
+            int *event)
+{
+    (void)event;
+    if (cmd[1] == 0x24)
+        return sw_only(resp, 0x6982);
+    return card(o, cmd, len, resp);
+}
+
 /* The card forgot the PIN by the time it signs. */
 static size_t
 sign_6982(struct oracle *o, const uint8_t *cmd, size_t len, uint8_t *resp,
@@ -306,6 +318,7 @@ static const struct scenario scenarios[] = {
       { OPT(RW) | OPT(SIGN_TOKEN), 0x80 },
       honest,
       4 },
+    { "25-set-pin-change-6982", { OPT(RW), 0x80 }, change_6982, 2 },
 };
 
 static size_t
