@@ -42,6 +42,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static CK_FUNCTION_LIST_PTR p11;
 static volatile uint8_t sink;
+/* fuzz_transport_stats()->forgets right after the last successful login
+ * (CKU_USER or CKU_CONTEXT_SPECIFIC), -1 when none counts. */
+static unsigned long login_forgets;
 
 #define RV(fn, call) p11_rv_check(P11_##fn, p11->C_##call)
 
@@ -337,8 +340,10 @@ login(CK_SESSION_HANDLE s, bool sign_token, const uint8_t *ctl,
 
     if (fuzz_transport_stats()->verifies_with_pin - before > 1)
         fail("C_Login sent the PIN more than once");
-    if (rv == CKR_OK)
+    if (rv == CKR_OK) {
         out->logins++;
+        login_forgets = fuzz_transport_stats()->forgets;
+    }
     if (rv == CKR_OK && (ctl[1] & 0x40) &&
         RV(LOGIN, Login(s, CKU_USER, (CK_UTF8CHAR_PTR)pin,
                         (CK_ULONG)strlen(pin))) == CKR_OK)
@@ -395,8 +400,10 @@ sign_once(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE key, CK_MECHANISM_TYPE mech,
         const char *pin = slot_of(s) % 2 == 1 ? SIGN_PIN : AUTH_PIN;
         unsigned long before = fuzz_transport_stats()->verifies_with_pin;
 
-        (void)RV(LOGIN, Login(s, CKU_CONTEXT_SPECIFIC, (CK_UTF8CHAR_PTR)pin,
-                              (CK_ULONG)strlen(pin)));
+        /* The PIN again: the card is verified anew. */
+        if (RV(LOGIN, Login(s, CKU_CONTEXT_SPECIFIC, (CK_UTF8CHAR_PTR)pin,
+                            (CK_ULONG)strlen(pin))) == CKR_OK)
+            login_forgets = fuzz_transport_stats()->forgets;
         if (fuzz_transport_stats()->verifies_with_pin - before > 1)
             fail("C_Login sent the PIN more than once");
     }
@@ -450,10 +457,9 @@ sign_all(CK_SESSION_HANDLE s, const uint8_t *ctl, struct fuzz_p11_outcome *out)
 
 /* The module may not believe in a login the card was told to forget
  * since (a SELECT of the AP, a reset: fuzz-transport.h "forgets"), or it
- * would offer private objects and signatures the card refuses.
- * forgets_at_login is the count right after the successful C_Login. */
+ * would offer private objects and signatures the card refuses. */
 static void
-check_login_belief(CK_SESSION_HANDLE s, unsigned long forgets_at_login)
+check_login_belief(CK_SESSION_HANDLE s)
 {
     CK_SESSION_INFO info;
 
@@ -461,7 +467,7 @@ check_login_belief(CK_SESSION_HANDLE s, unsigned long forgets_at_login)
         return;
     if ((info.state == CKS_RO_USER_FUNCTIONS ||
          info.state == CKS_RW_USER_FUNCTIONS) &&
-        fuzz_transport_stats()->forgets != forgets_at_login)
+        fuzz_transport_stats()->forgets != login_forgets)
         fail("logged in, but the card has been made to forget the PIN");
 }
 
@@ -492,7 +498,6 @@ use_tokens(const CK_SLOT_ID *slots, size_t n, const uint8_t *ctl,
 {
     for (size_t i = 0; i < n; i++) {
         bool sign_token = slots[i] % 2 == 1;
-        unsigned long forgets = (unsigned long)-1;
         CK_SESSION_HANDLE s;
 
         if (sign_token && !(ctl[0] & FUZZ_OPT_SIGN_TOKEN))
@@ -501,15 +506,15 @@ use_tokens(const CK_SLOT_ID *slots, size_t n, const uint8_t *ctl,
         if (s == 0)
             continue;
         opened[(*n_opened)++] = s;
+        login_forgets = (unsigned long)-1;
         read_objects(s, ctl, out);
         poll_events(ctl);
         if (login(s, sign_token, ctl, out) == CKR_OK) {
-            forgets = fuzz_transport_stats()->forgets;
             read_objects(s, ctl, out);
-            check_login_belief(s, forgets);
+            check_login_belief(s);
         }
         sign_all(s, ctl, out);
-        check_login_belief(s, forgets);
+        check_login_belief(s);
         if (ctl[1] & 0x80) {
             const char *pin = sign_token ? SIGN_PIN : AUTH_PIN;
             unsigned long before = fuzz_transport_stats()->verifies_with_pin;
@@ -520,7 +525,7 @@ use_tokens(const CK_SLOT_ID *slots, size_t n, const uint8_t *ctl,
                             (CK_UTF8CHAR_PTR)pin, (CK_ULONG)strlen(pin)));
             if (fuzz_transport_stats()->verifies_with_pin - before > 1)
                 fail("C_SetPIN sent the old PIN more than once");
-            forgets = (unsigned long)-1; /* C_SetPIN may log in or not */
+            login_forgets = (unsigned long)-1; /* may log in, or not */
         }
         if (!(ctl[0] & FUZZ_OPT_NO_LOGOUT))
             (void)RV(LOGOUT, Logout(s));
