@@ -73,7 +73,9 @@ tests_provider_provider_threads_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) \
 tests_provider_provider_threads_LDADD = $(CRYPTO_LIBS) -lpthread
 # The provider under valgrind memcheck: openssl commands, card + softhsm2.
 dist_check_SCRIPTS += tests/provider/provider-valgrind.sh
+if !SANITIZERS
 TESTS += tests/provider/provider-valgrind.sh
+endif
 # The provider built with ASan + UBSan for provider-asan.sh (named myna.so
 # in its own directory, so that -provider-path finds it as "myna").
 check_LTLIBRARIES += tests/provider/asan/myna.la

@@ -82,7 +82,7 @@ cat >"$W/askpass" <<EOA
 cat "$W/askpin"
 EOA
 chmod +x "$W/askpass"
-SSH='printf "%s\n" "$PIN" >"$W/askpin"; (eval "$(ssh-agent -s -P "$MODULE")" >/dev/null; SSH_ASKPASS="$W/askpass" SSH_ASKPASS_REQUIRE=force DISPLAY=: timeout 60 ssh-add -s "$MODULE" </dev/null; ssh-agent -k >/dev/null)'
+SSH='printf "%s\n" "$PIN" >"$W/askpin"; (eval "$(ssh-agent -s -P "$MODULE")" >/dev/null; SSH_ASKPASS="$W/askpass" SSH_ASKPASS_REQUIRE=force DISPLAY=: timeout 60 ssh-add -s "$MODULE" </dev/null; rc=$?; ssh-agent -k >/dev/null; exit $rc)'
 path openssh-ssh-add "$SSH" "$SSH"
 
 # --- OpenSSL + myna provider
