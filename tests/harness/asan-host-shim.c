@@ -26,8 +26,9 @@
 char *swift_demangle(const char *mangled, size_t mangled_len, char *out,
                      size_t *out_len, uint32_t flags);
 
-char *swift_demangle(const char *mangled, size_t mangled_len, char *out,
-                     size_t *out_len, uint32_t flags)
+char *
+swift_demangle(const char *mangled, size_t mangled_len, char *out,
+               size_t *out_len, uint32_t flags)
 {
     (void)mangled;
     (void)mangled_len;
